@@ -1,0 +1,54 @@
+/**
+ * Forward-only migrations. Each runs in its own transaction under a
+ * transaction-scoped advisory lock, so two instances starting at the same
+ * moment apply each migration exactly once (the second waits, then sees it
+ * recorded and skips it).
+ */
+import type pg from 'pg';
+import { sql as m0001 } from './migrations/0001_init.js';
+
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [{ id: 1, name: 'init', sql: m0001 }];
+
+/** Arbitrary constant: the advisory lock key that serialises migrators. */
+const MIGRATION_LOCK = 7_201_811_001;
+
+export async function migrate(pool: pg.Pool, log: (msg: string) => void = () => {}): Promise<number> {
+  const client = await pool.connect();
+  let applied = 0;
+  try {
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS numbat_migrations (
+         id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    ).catch(async (err: unknown) => {
+      // Two instances racing CREATE TABLE IF NOT EXISTS can collide on the
+      // catalog's unique index; the table exists either way.
+      if ((err as { code?: string }).code !== '23505') throw err;
+    });
+    for (const m of migrations) {
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        const done = await client.query('SELECT 1 FROM numbat_migrations WHERE id = $1', [m.id]);
+        if (done.rowCount === 0) {
+          await client.query(m.sql);
+          await client.query('INSERT INTO numbat_migrations (id, name) VALUES ($1, $2)', [m.id, m.name]);
+          applied++;
+          log(`applied migration ${m.id} ${m.name}`);
+        }
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw new Error(`migration ${m.id} ${m.name} failed: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  } finally {
+    client.release();
+  }
+  return applied;
+}

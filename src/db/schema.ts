@@ -1,0 +1,137 @@
+/** Kysely table types: one interface per table, columns as PostgreSQL returns them. */
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface CustomersTable {
+  id: Generated<string>;
+  name: string;
+  account_name: string;
+  status: Generated<'active' | 'suspended' | 'closed'>;
+  teams_tenant_id: string | null;
+  webex_org_id: string | null;
+  correlation_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface SitesTable {
+  id: Generated<string>;
+  name: string;
+  country: string;
+  address: string | null;
+  allocation_policy: Generated<'batchOf5' | 'exact'>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface RangesTable {
+  id: Generated<string>;
+  name: string;
+  start_e164: string;
+  end_e164: string;
+  country: string;
+  site_id: string | null;
+  carrier: string | null;
+  ported_in: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface NumbersTable {
+  e164: string;
+  country: string;
+  kind: string;
+  extension: string | null;
+  range_id: string | null;
+  site_id: string | null;
+  status: Generated<'available' | 'reserved' | 'active' | 'assigned'>;
+  holder_type: 'operator' | 'customer' | null;
+  customer_id: string | null;
+  main_number: Generated<boolean>;
+  locked: Generated<boolean>;
+  lock_reason: string | null;
+  cooling_off_until: NullableTimestamp;
+  usage: 'user' | 'application' | 'conference' | 'contactCenter' | null;
+  assignment_type: 'user' | 'conference' | 'voiceApp' | null;
+  assignment_target_id: string | null;
+  assignment_target_name: string | null;
+  capabilities: Generated<string[]>;
+  civic_address_id: string | null;
+  location_id: string | null;
+  customer_may_update: Generated<boolean>;
+  custom_sip_header: string | null;
+  sip_connection: string | null;
+  calling_profile_id: string | null;
+  cac_limit: number | null;
+  service_info: string | null;
+  service_id: string | null;
+  source: 'api' | 'ui' | 'import' | 'sync';
+  pending_job_id: string | null;
+  pending_action: string | null;
+  acquired_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  permissions: string[];
+  scope: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  expires_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: Timestamp;
+  principal_id: string;
+  principal_name: string;
+  source: 'api' | 'ui' | 'import' | 'sync' | 'system';
+  action: string;
+  object_type: string;
+  object_id: string;
+  customer_id: string | null;
+  changes: ColumnType<Record<string, unknown>, string | undefined, string>;
+  ticket_id: string | null;
+  request_id: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  principal_id: string;
+  key: string;
+  request_hash: string;
+  state: 'running' | 'done';
+  response_status: number | null;
+  response_headers: ColumnType<Record<string, string> | null, string | null, string | null>;
+  response_body: string | null;
+  created_at: Timestamp;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updated_at: Timestamp;
+}
+
+export interface DB {
+  customers: CustomersTable;
+  sites: SitesTable;
+  ranges: RangesTable;
+  numbers: NumbersTable;
+  api_tokens: ApiTokensTable;
+  audit_events: AuditEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  settings: SettingsTable;
+}

@@ -1,0 +1,4 @@
+// The pure domain core: rules over plain data, no I/O. Services import from here.
+export * from './errors.js';
+export * from './e164.js';
+export * from './lifecycle.js';

@@ -1,0 +1,67 @@
+import { sql, type Selectable, type Transaction } from 'kysely';
+import type { Db } from '../db/pool.js';
+import type { DB, RangesTable } from '../db/schema.js';
+
+export type RangeRow = Selectable<RangesTable>;
+
+export interface Utilisation {
+  total: number;
+  available: number;
+  coolingOff: number;
+  reserved: number;
+  active: number;
+  assigned: number;
+  locked: number;
+}
+
+/** Ranges of equal-length ends that overlap [start, end]. */
+export function overlapping(trx: Transaction<DB>, start: string, end: string) {
+  return trx
+    .selectFrom('ranges')
+    .select(['id', 'name', 'start_e164', 'end_e164'])
+    .where(sql`length(start_e164)`, '=', start.length)
+    .where('start_e164', '<=', end)
+    .where('end_e164', '>=', start)
+    .limit(5)
+    .execute();
+}
+
+/**
+ * Inserts every number of the range in one set-based statement (R-4: up to
+ * 1,000,000). Digits are added as bigint, so ends of up to 15 digits are exact.
+ * Returns how many rows were inserted; numbers that already exist are skipped,
+ * and the caller refuses the range when any were.
+ */
+export async function insertRangeNumbers(
+  trx: Transaction<DB>,
+  r: { id: string; start: string; count: number; country: string; kind: string; siteId: string | null; source: string },
+): Promise<number> {
+  const res = await sql`
+    INSERT INTO numbers (e164, country, kind, range_id, site_id, source)
+    SELECT '+' || (${r.start.slice(1)}::bigint + i)::text, ${r.country}, ${r.kind}, ${r.id}::uuid,
+           ${r.siteId}::uuid, ${r.source}
+    FROM generate_series(0, ${r.count - 1}::int) AS i
+    ON CONFLICT (e164) DO NOTHING`.execute(trx);
+  return Number(res.numAffectedRows ?? 0);
+}
+
+export async function utilisation(db: Db, rangeIds: readonly string[], now: Date): Promise<Map<string, Utilisation>> {
+  const out = new Map<string, Utilisation>();
+  if (rangeIds.length === 0) return out;
+  const rows = await sql<Utilisation & { range_id: string }>`
+    SELECT range_id,
+      count(*) AS total,
+      count(*) FILTER (WHERE status = 'available' AND (cooling_off_until IS NULL OR cooling_off_until <= ${now})) AS available,
+      count(*) FILTER (WHERE status = 'available' AND cooling_off_until > ${now}) AS "coolingOff",
+      count(*) FILTER (WHERE status = 'reserved') AS reserved,
+      count(*) FILTER (WHERE status = 'active') AS active,
+      count(*) FILTER (WHERE status = 'assigned') AS assigned,
+      count(*) FILTER (WHERE locked) AS locked
+    FROM numbers WHERE range_id = ANY(${[...rangeIds]}::uuid[])
+    GROUP BY range_id`.execute(db);
+  for (const r of rows.rows) {
+    const { range_id, ...u } = r;
+    out.set(range_id, u);
+  }
+  return out;
+}
