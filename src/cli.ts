@@ -21,7 +21,7 @@ const cliActor: Actor = {
 /** Open the database for a one-shot command, run it, close it. */
 async function withServices<T>(fn: (s: ReturnType<typeof createServices>) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, dataDirExplicit: config.dataDirExplicit });
   try {
     return await fn(createServices(database.db, config, () => new Date()));
   } finally {
@@ -56,7 +56,7 @@ program
   .description('apply database migrations and exit (serve also does this on start)')
   .action(async () => {
     const config = loadConfig();
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, dataDirExplicit: config.dataDirExplicit, migrate: false });
     try {
       const n = await migrate(database.pool, (m) => console.error(m));
       console.error(n === 0 ? 'database is up to date' : `applied ${n} migration(s)`);

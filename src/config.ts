@@ -7,6 +7,8 @@ export interface Config {
   databaseUrl: string | null;
   /** NUMBAT_DATA_DIR, default `./.numbat`: embedded cluster and its credentials. */
   dataDir: string;
+  /** Whether NUMBAT_DATA_DIR was set (an explicit directory is never relocated). */
+  dataDirExplicit: boolean;
   /** NUMBAT_HOST, default 127.0.0.1. */
   host: string;
   /** PORT / NUMBAT_PORT, default 3000. */
@@ -43,6 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: env.DATABASE_URL || null,
     dataDir: env.NUMBAT_DATA_DIR || './.numbat',
+    dataDirExplicit: Boolean(env.NUMBAT_DATA_DIR),
     host: env.NUMBAT_HOST || '127.0.0.1',
     port: int('PORT', env.NUMBAT_PORT ?? env.PORT, 3000, 0),
     adminToken: env.NUMBAT_ADMIN_TOKEN || null,

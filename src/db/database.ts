@@ -3,7 +3,7 @@
  * embedded cluster in NUMBAT_DATA_DIR. Migrations run on open.
  */
 import pg from 'pg';
-import { startEmbedded, type RunningCluster } from './embedded.js';
+import { startEmbedded, usableDataDir, type RunningCluster } from './embedded.js';
 import { migrate } from './migrate.js';
 import { createDb, createPool, type Db } from './pool.js';
 
@@ -17,6 +17,8 @@ export interface Database {
 export interface OpenOptions {
   databaseUrl: string | null;
   dataDir: string;
+  /** The data directory was set explicitly (NUMBAT_DATA_DIR): never relocate it. */
+  dataDirExplicit?: boolean;
   log?: (msg: string) => void;
   /** Run migrations (default true). */
   migrate?: boolean;
@@ -47,7 +49,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
     url = opts.databaseUrl;
   } else {
-    cluster = await startEmbedded({ dataDir: opts.dataDir, log: (l) => log(`postgres: ${l}`) });
+    const dataDir = usableDataDir(opts.dataDir, opts.dataDirExplicit ?? false, log);
+    cluster = await startEmbedded({ dataDir, log: (l) => log(`postgres: ${l}`) });
     await ensureDatabase(cluster.url('postgres'), EMBEDDED_DB);
     url = cluster.url(EMBEDDED_DB);
   }

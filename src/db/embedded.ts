@@ -9,7 +9,7 @@
  * and copy the binaries to a reachable directory once (see docs/decisions.md).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -166,6 +166,28 @@ function runningPort(pgdata: string): number | null {
     return null; // stale pid file: the server died; postgres cleans it up on start
   }
   return port;
+}
+
+/**
+ * Where the cluster of `dataDir` can live. As root the server runs as
+ * "postgres", which cannot enter e.g. a checkout under a mode-0700 /root; when
+ * the directory was not chosen explicitly we fall back to a reachable one
+ * under /var/lib/numbat (keyed by the original path) and say so.
+ */
+export function usableDataDir(dataDir: string, explicit: boolean, log: (msg: string) => void): string {
+  const user = serverUser();
+  const abs = path.resolve(dataDir);
+  fs.mkdirSync(abs, { recursive: true, mode: 0o755 });
+  if (explicit || reachable(abs, user)) return abs;
+  const key = createHash('sha256').update(abs).digest('hex').slice(0, 12);
+  const fallback = path.join('/var/lib/numbat', `data-${key}`);
+  fs.mkdirSync(fallback, { recursive: true, mode: 0o755 });
+  fs.chmodSync('/var/lib/numbat', 0o755);
+  log(
+    `${abs} is not reachable by OS user "${PG_USER}" (a parent directory is mode 0700?); ` +
+      `keeping the embedded database in ${fallback} instead. Set NUMBAT_DATA_DIR to choose.`,
+  );
+  return fallback;
 }
 
 function ensureDataDirReachable(dataDir: string, user: OsUser | null): void {
