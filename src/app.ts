@@ -62,14 +62,19 @@ export type Services = ReturnType<typeof createServices>;
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const now = opts.now ?? (() => new Date());
   const app = Fastify({
-    logger: opts.logger === false ? false : {
-      level: opts.config.logLevel,
-      // Secrets never reach the logs (issue 7): no auth headers, no bodies.
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-    },
+    logger:
+      opts.logger === false
+        ? false
+        : {
+            level: opts.config.logLevel,
+            // Secrets never reach the logs (issue 7): no auth headers, no bodies.
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+          },
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+      return typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming)
+        ? incoming
+        : randomUUID();
     },
     bodyLimit: 10 * 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
@@ -127,14 +132,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).type('application/problem+json').send({
-      type: 'about:blank',
-      title: 'Not found',
-      status: 404,
-      code: 'NOT_FOUND',
-      detail: `no route ${req.method} ${req.url.split('?')[0]}`,
-      requestId: req.id,
-    });
+    void reply
+      .code(404)
+      .type('application/problem+json')
+      .send({
+        type: 'about:blank',
+        title: 'Not found',
+        status: 404,
+        code: 'NOT_FOUND',
+        detail: `no route ${req.method} ${req.url.split('?')[0]}`,
+        requestId: req.id,
+      });
   });
 
   await app.register(swagger, {
@@ -162,7 +170,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
-      api.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
+      api.get(
+        '/openapi.json',
+        { config: { permission: 'public' }, schema: { hide: true } },
+        async () => app.swagger(),
+      );
       await api.register(numbersRoutes, { numbers: services.numbers, now });
       await api.register(rangesRoutes, { ranges: services.ranges, now });
       await api.register(sitesRoutes, { sites: services.sites });

@@ -19,9 +19,15 @@ const cliActor: Actor = {
 };
 
 /** Open the database for a one-shot command, run it, close it. */
-async function withServices<T>(fn: (s: ReturnType<typeof createServices>) => Promise<T>): Promise<T> {
+async function withServices<T>(
+  fn: (s: ReturnType<typeof createServices>) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, dataDirExplicit: config.dataDirExplicit });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    dataDirExplicit: config.dataDirExplicit,
+  });
   try {
     return await fn(createServices(database.db, config, () => new Date()));
   } finally {
@@ -35,11 +41,15 @@ const positiveInt = (v: string) => {
   return n;
 };
 
-const program = new Command('numbat').description('Telephone-number inventory and provisioning').showHelpAfterError();
+const program = new Command('numbat')
+  .description('Telephone-number inventory and provisioning')
+  .showHelpAfterError();
 
 program
   .command('serve')
-  .description('run the API (and portal) server; starts the embedded PostgreSQL unless DATABASE_URL is set')
+  .description(
+    'run the API (and portal) server; starts the embedded PostgreSQL unless DATABASE_URL is set',
+  )
   .action(async () => {
     const server = await startServer(loadConfig());
     const stop = async (signal: string) => {
@@ -56,7 +66,12 @@ program
   .description('apply database migrations and exit (serve also does this on start)')
   .action(async () => {
     const config = loadConfig();
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, dataDirExplicit: config.dataDirExplicit, migrate: false });
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      dataDirExplicit: config.dataDirExplicit,
+      migrate: false,
+    });
     try {
       const n = await migrate(database.pool, (m) => console.error(m));
       console.error(n === 0 ? 'database is up to date' : `applied ${n} migration(s)`);
@@ -77,23 +92,36 @@ range
   .option('--site <id>', 'site id')
   .option('--carrier <name>', 'carrier or source')
   .option('--ported-in', 'the numbers are ported in')
-  .action(async (o: { name: string; start: string; end?: string; count?: number; country?: string; site?: string; carrier?: string; portedIn?: boolean }) => {
-    const started = Date.now();
-    const row = await withServices((s) =>
-      s.ranges.create(cliActor, {
-        name: o.name,
-        start: o.start,
-        end: o.end,
-        count: o.count,
-        country: o.country?.toUpperCase(),
-        siteId: o.site,
-        carrier: o.carrier,
-        portedIn: o.portedIn,
-      }),
-    );
-    console.log(JSON.stringify({ id: row.id, name: row.name, start: row.start_e164, end: row.end_e164 }));
-    console.error(`created range ${row.name} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  });
+  .action(
+    async (o: {
+      name: string;
+      start: string;
+      end?: string;
+      count?: number;
+      country?: string;
+      site?: string;
+      carrier?: string;
+      portedIn?: boolean;
+    }) => {
+      const started = Date.now();
+      const row = await withServices((s) =>
+        s.ranges.create(cliActor, {
+          name: o.name,
+          start: o.start,
+          end: o.end,
+          count: o.count,
+          country: o.country?.toUpperCase(),
+          siteId: o.site,
+          carrier: o.carrier,
+          portedIn: o.portedIn,
+        }),
+      );
+      console.log(
+        JSON.stringify({ id: row.id, name: row.name, start: row.start_e164, end: row.end_e164 }),
+      );
+      console.error(`created range ${row.name} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    },
+  );
 
 const tokens = program.command('tokens').description('API tokens');
 tokens
@@ -107,16 +135,23 @@ tokens
     const bad = perms.filter((p) => !(permissions as readonly string[]).includes(p));
     if (bad.length) throw new InvalidArgumentError(`unknown permission(s): ${bad.join(', ')}`);
     const { row, secret } = await withServices((s) =>
-      s.tokens.create(cliActor, { name: o.name, permissions: perms as Permission[], scope: o.scope }),
+      s.tokens.create(cliActor, {
+        name: o.name,
+        permissions: perms as Permission[],
+        scope: o.scope,
+      }),
     );
-    console.error(`token ${row.id} (${row.permissions.join(',')}, ${row.scope}); the secret is shown only now:`);
+    console.error(
+      `token ${row.id} (${row.permissions.join(',')}, ${row.scope}); the secret is shown only now:`,
+    );
     console.log(secret);
   });
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof AppError || err instanceof DomainError) {
     console.error(`numbat: ${err.code}: ${err.message}`);
-    for (const e of (err instanceof AppError ? err.errors : undefined) ?? []) console.error(`  ${e.field}: ${e.message}`);
+    for (const e of (err instanceof AppError ? err.errors : undefined) ?? [])
+      console.error(`  ${e.field}: ${e.message}`);
   } else {
     console.error(`numbat: ${(err as Error).message ?? String(err)}`);
   }

@@ -26,7 +26,8 @@ export interface Config {
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${name} must be an integer ≥ ${min}, got "${value}"`);
   return n;
 }
 
@@ -35,7 +36,8 @@ function byCountry(value: string | undefined): Record<string, number> {
   if (!value) return out;
   for (const part of value.split(',')) {
     const m = /^\s*([A-Za-z]{2})\s*=\s*(\d+)\s*$/.exec(part);
-    if (!m) throw new Error(`NUMBAT_COOLING_OFF_DAYS_BY_COUNTRY: expected "CC=days,…", got "${part}"`);
+    if (!m)
+      throw new Error(`NUMBAT_COOLING_OFF_DAYS_BY_COUNTRY: expected "CC=days,…", got "${part}"`);
     out[m[1]!.toUpperCase()] = Number(m[2]);
   }
   return out;

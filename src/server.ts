@@ -15,9 +15,19 @@ export interface RunningServer {
   close: () => Promise<void>;
 }
 
-export async function startServer(config: Config, log: (msg: string) => void = (m) => console.error(m)): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  log: (msg: string) => void = (m) => console.error(m),
+): Promise<RunningServer> {
   if (!config.databaseUrl) log(`starting embedded PostgreSQL in ${config.dataDir} …`);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, dataDirExplicit: config.dataDirExplicit, log: (m) => { if (!m.startsWith('postgres:')) log(m); } });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    dataDirExplicit: config.dataDirExplicit,
+    log: (m) => {
+      if (!m.startsWith('postgres:')) log(m);
+    },
+  });
   const boot = await createTokensService({ db: database.db }).bootstrap(config.adminToken);
   if (boot?.generated) {
     // Shown once: only its hash is stored.

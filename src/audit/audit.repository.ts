@@ -69,7 +69,13 @@ export function listAudit(db: Db, f: AuditFilter) {
 }
 
 /** A number's history: its own events plus the creation of the range that made it. */
-export function numberHistory(db: Db, e164: string, customerId: string | null, beforeId?: number, limit = 100) {
+export function numberHistory(
+  db: Db,
+  e164: string,
+  customerId: string | null,
+  beforeId?: number,
+  limit = 100,
+) {
   let q = db
     .selectFrom('audit_events')
     .selectAll()

@@ -29,7 +29,10 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ items: Type.Array(AuditEventSchema), nextCursor: Nullable(Type.String()) }),
+          200: Type.Object({
+            items: Type.Array(AuditEventSchema),
+            nextCursor: Nullable(Type.String()),
+          }),
           ...errorResponses(400, 401, 403),
         },
       },
@@ -40,7 +43,9 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (own && q.customerId && q.customerId !== own) return { items: [], nextCursor: null };
       const before = q.cursor !== undefined ? Number(q.cursor) : undefined;
       if (before !== undefined && !Number.isInteger(before)) {
-        throw new AppError('VALIDATION_FAILED', 'invalid cursor', {}, [{ field: 'cursor', message: 'invalid' }]);
+        throw new AppError('VALIDATION_FAILED', 'invalid cursor', {}, [
+          { field: 'cursor', message: 'invalid' },
+        ]);
       }
       const limit = q.limit ?? 100;
       const rows = await listAudit(app.db, {

@@ -41,7 +41,10 @@ const present = (r: Row): Static<typeof TokenSchema> => ({
 
 const tags = ['tokens'];
 
-export const tokensRoutes: FastifyPluginAsyncTypebox<{ tokens: TokensService }> = async (app, { tokens }) => {
+export const tokensRoutes: FastifyPluginAsyncTypebox<{ tokens: TokensService }> = async (
+  app,
+  { tokens },
+) => {
   app.post(
     '/tokens',
     {
@@ -59,7 +62,10 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ tokens: TokensService }> 
           { additionalProperties: false },
         ),
         response: {
-          201: Type.Intersect([TokenSchema, Type.Object({ token: Type.String({ description: 'Shown once' }) })]),
+          201: Type.Intersect([
+            TokenSchema,
+            Type.Object({ token: Type.String({ description: 'Shown once' }) }),
+          ]),
           ...errorResponses(400, 403),
         },
       },
@@ -78,7 +84,11 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ tokens: TokensService }> 
     '/tokens',
     {
       config: { permission: 'admin' },
-      schema: { tags, summary: 'List API tokens (never their secrets)', response: { 200: Type.Object({ items: Type.Array(TokenSchema) }) } },
+      schema: {
+        tags,
+        summary: 'List API tokens (never their secrets)',
+        response: { 200: Type.Object({ items: Type.Array(TokenSchema) }) },
+      },
     },
     async (req) => ({ items: (await tokens.list(actorOf(req))).map(present) }),
   );
@@ -87,7 +97,12 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ tokens: TokensService }> 
     '/tokens/:id',
     {
       config: { permission: 'admin' },
-      schema: { tags, summary: 'Revoke an API token', params: Type.Object({ id: Uuid }), response: { 204: Type.Null(), ...errorResponses(404) } },
+      schema: {
+        tags,
+        summary: 'Revoke an API token',
+        params: Type.Object({ id: Uuid }),
+        response: { 204: Type.Null(), ...errorResponses(404) },
+      },
     },
     async (req, reply) => {
       await tokens.revoke(actorOf(req), req.params.id);

@@ -3,7 +3,13 @@ import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit/audit.repository.js';
 import type { Db } from '../db/pool.js';
 import { AppError, notFound } from '../http/errors.js';
-import { customerScope, formatScope, normalizePermissions, parseScope, type Permission } from './principal.js';
+import {
+  customerScope,
+  formatScope,
+  normalizePermissions,
+  parseScope,
+  type Permission,
+} from './principal.js';
 import * as repo from './tokens.repository.js';
 import { hashToken, newTokenSecret, tokenPrefix } from './tokens.js';
 
@@ -26,14 +32,25 @@ export function createTokensService({ db }: { db: Db }) {
     }
     const own = actor ? customerScope(actor.principal) : null;
     if (own !== null && (scope.type !== 'customer' || scope.customerId !== own)) {
-      throw new AppError('FORBIDDEN', 'a customer-scoped principal can only create tokens for its own customer');
+      throw new AppError(
+        'FORBIDDEN',
+        'a customer-scoped principal can only create tokens for its own customer',
+      );
     }
     if (scope.type === 'customer') {
-      const c = await db.selectFrom('customers').select('id').where('id', '=', scope.customerId).executeTakeFirst();
-      if (!c) throw new AppError('VALIDATION_FAILED', `customer ${scope.customerId} not found`, {}, [{ field: 'scope', message: 'unknown customer' }]);
+      const c = await db
+        .selectFrom('customers')
+        .select('id')
+        .where('id', '=', scope.customerId)
+        .executeTakeFirst();
+      if (!c)
+        throw new AppError('VALIDATION_FAILED', `customer ${scope.customerId} not found`, {}, [
+          { field: 'scope', message: 'unknown customer' },
+        ]);
     }
     const secret = input.secret ?? newTokenSecret();
-    if (secret.length < 20) throw new AppError('VALIDATION_FAILED', 'a token must be at least 20 characters');
+    if (secret.length < 20)
+      throw new AppError('VALIDATION_FAILED', 'a token must be at least 20 characters');
     return db.transaction().execute(async (trx) => {
       const row = await repo.insertToken(trx, {
         name: input.name,
@@ -51,7 +68,11 @@ export function createTokensService({ db }: { db: Db }) {
             objectType: 'token',
             objectId: row.id,
             customerId: scope.type === 'customer' ? scope.customerId : null,
-            changes: { name: [null, row.name], permissions: [null, row.permissions], scope: [null, row.scope] },
+            changes: {
+              name: [null, row.name],
+              permissions: [null, row.permissions],
+              scope: [null, row.scope],
+            },
           },
         ]);
       }
@@ -72,7 +93,13 @@ export function createTokensService({ db }: { db: Db }) {
       await db.transaction().execute(async (trx) => {
         await repo.revokeToken(trx, id);
         await writeAudit(trx, actor, [
-          { action: 'token.revoke', objectType: 'token', objectId: id, customerId: own, changes: { revoked: [false, true] } },
+          {
+            action: 'token.revoke',
+            objectType: 'token',
+            objectId: id,
+            customerId: own,
+            changes: { revoked: [false, true] },
+          },
         ]);
       });
     },
@@ -81,7 +108,9 @@ export function createTokensService({ db }: { db: Db }) {
      * NUMBAT_ADMIN_TOKEN, or a random one. Returns the secret to show once,
      * or null when tokens exist already.
      */
-    async bootstrap(adminToken: string | null): Promise<{ secret: string; generated: boolean } | null> {
+    async bootstrap(
+      adminToken: string | null,
+    ): Promise<{ secret: string; generated: boolean } | null> {
       if ((await repo.countTokens(db)) > 0) return null;
       const { secret } = await create(null, {
         name: 'bootstrap admin',

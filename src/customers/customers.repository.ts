@@ -13,7 +13,12 @@ export const lockCustomer = (db: Db, id: string) =>
 export const insertCustomer = (db: Db, row: Insertable<CustomersTable>) =>
   db.insertInto('customers').values(row).returningAll().executeTakeFirstOrThrow();
 
-export const updateCustomer = (db: Db, id: string, version: number, set: Updateable<CustomersTable>) =>
+export const updateCustomer = (
+  db: Db,
+  id: string,
+  version: number,
+  set: Updateable<CustomersTable>,
+) =>
   db
     .updateTable('customers')
     .set({ ...set, updated_at: new Date(), version: version + 1 })
@@ -24,7 +29,13 @@ export const updateCustomer = (db: Db, id: string, version: number, set: Updatea
 
 export function listCustomers(
   db: Db,
-  f: { after?: string | undefined; status?: string | undefined; q?: string | undefined; only?: string | null; limit: number },
+  f: {
+    after?: string | undefined;
+    status?: string | undefined;
+    q?: string | undefined;
+    only?: string | null;
+    limit: number;
+  },
 ) {
   let q = db.selectFrom('customers').selectAll().orderBy('account_name').limit(f.limit);
   if (f.after) q = q.where('account_name', '>', f.after);
@@ -47,4 +58,9 @@ export async function countHeldNumbers(db: Db, customerId: string): Promise<numb
 }
 
 export const heldNumbers = (db: Db, customerId: string) =>
-  db.selectFrom('numbers').select('e164').where('customer_id', '=', customerId).orderBy('e164').execute();
+  db
+    .selectFrom('numbers')
+    .select('e164')
+    .where('customer_id', '=', customerId)
+    .orderBy('e164')
+    .execute();

@@ -1,12 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { actorOf, principalOf } from '../http/auth.js';
-import { DateTime, emptyBodyIsObject, errorResponses, IfMatchHeaders, Nullable, PageQuery, Uuid } from '../http/schemas.js';
+import {
+  DateTime,
+  emptyBodyIsObject,
+  errorResponses,
+  IfMatchHeaders,
+  Nullable,
+  PageQuery,
+  Uuid,
+} from '../http/schemas.js';
 import type { CustomerRow } from './customers.repository.js';
 import type { CustomersService } from './customers.service.js';
 
 const AccountName = Type.String({ pattern: '^[A-Za-z0-9_-]{1,100}$' });
-const Status = Type.Union([Type.Literal('active'), Type.Literal('suspended'), Type.Literal('closed')]);
+const Status = Type.Union([
+  Type.Literal('active'),
+  Type.Literal('suspended'),
+  Type.Literal('closed'),
+]);
 
 const CustomerSchema = Type.Object(
   {
@@ -39,7 +51,9 @@ const present = (r: CustomerRow): Static<typeof CustomerSchema> => ({
 
 const Editable = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
-  status: Type.Union([Type.Literal('active'), Type.Literal('suspended')], { description: 'close with POST …/close' }),
+  status: Type.Union([Type.Literal('active'), Type.Literal('suspended')], {
+    description: 'close with POST …/close',
+  }),
   teamsTenantId: Nullable(Uuid),
   webexOrgId: Nullable(Type.String({ minLength: 1, maxLength: 100 })),
   correlationId: Nullable(Type.String({ maxLength: 100 })),
@@ -47,7 +61,10 @@ const Editable = {
 
 const tags = ['customers'];
 
-export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersService }> = async (app, { customers }) => {
+export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersService }> = async (
+  app,
+  { customers },
+) => {
   app.post(
     '/customers',
     {
@@ -71,7 +88,10 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersSe
     },
     async (req, reply) => {
       const row = await customers.create(actorOf(req), req.body);
-      reply.code(201).header('location', `/api/v1/customers/${row.id}`).header('etag', `"${row.version}"`);
+      reply
+        .code(201)
+        .header('location', `/api/v1/customers/${row.id}`)
+        .header('etag', `"${row.version}"`);
       return present(row);
     },
   );
@@ -84,10 +104,19 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersSe
         tags,
         summary: 'List customers by account name; customer-scoped callers see only their own',
         querystring: Type.Object(
-          { ...PageQuery, status: Type.Optional(Status), q: Type.Optional(Type.String({ maxLength: 100 })) },
+          {
+            ...PageQuery,
+            status: Type.Optional(Status),
+            q: Type.Optional(Type.String({ maxLength: 100 })),
+          },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ items: Type.Array(CustomerSchema), nextCursor: Nullable(Type.String()) }) },
+        response: {
+          200: Type.Object({
+            items: Type.Array(CustomerSchema),
+            nextCursor: Nullable(Type.String()),
+          }),
+        },
       },
     },
     async (req) => {
@@ -108,7 +137,12 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersSe
     '/customers/:id',
     {
       config: { permission: 'read' },
-      schema: { tags, summary: 'Get a customer', params: Type.Object({ id: Uuid }), response: { 200: CustomerSchema, ...errorResponses(404) } },
+      schema: {
+        tags,
+        summary: 'Get a customer',
+        params: Type.Object({ id: Uuid }),
+        response: { 200: CustomerSchema, ...errorResponses(404) },
+      },
     },
     async (req, reply) => {
       const row = await customers.get(principalOf(req), req.params.id);
@@ -131,7 +165,12 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersSe
       },
     },
     async (req, reply) => {
-      const row = await customers.update(actorOf(req), req.params.id, req.body, req.headers['if-match']);
+      const row = await customers.update(
+        actorOf(req),
+        req.params.id,
+        req.body,
+        req.headers['if-match'],
+      );
       reply.header('etag', `"${row.version}"`);
       return present(row);
     },
@@ -146,10 +185,14 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersSe
         tags,
         summary: 'Close a customer; it must hold no numbers unless releaseNumbers is true',
         params: Type.Object({ id: Uuid }),
-        body: Type.Object({ releaseNumbers: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        body: Type.Object(
+          { releaseNumbers: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false },
+        ),
         response: { 200: CustomerSchema, ...errorResponses(403, 404, 409) },
       },
     },
-    async (req) => present(await customers.close(actorOf(req), req.params.id, req.body.releaseNumbers ?? false)),
+    async (req) =>
+      present(await customers.close(actorOf(req), req.params.id, req.body.releaseNumbers ?? false)),
   );
 };

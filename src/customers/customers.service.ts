@@ -40,7 +40,8 @@ function uniqueError(err: unknown): never {
 }
 
 function assertOperator(principal: Principal, what: string) {
-  if (customerScope(principal) !== null) throw new AppError('FORBIDDEN', `a customer-scoped principal cannot ${what}`);
+  if (customerScope(principal) !== null)
+    throw new AppError('FORBIDDEN', `a customer-scoped principal cannot ${what}`);
 }
 
 export function createCustomersService(deps: { db: Db; numbers: NumbersService }) {
@@ -55,8 +56,15 @@ export function createCustomersService(deps: { db: Db; numbers: NumbersService }
 
   return {
     get,
-    list: (principal: Principal, f: { after?: string | undefined; status?: string | undefined; q?: string | undefined; limit: number }) =>
-      repo.listCustomers(db, { ...f, only: customerScope(principal) }),
+    list: (
+      principal: Principal,
+      f: {
+        after?: string | undefined;
+        status?: string | undefined;
+        q?: string | undefined;
+        limit: number;
+      },
+    ) => repo.listCustomers(db, { ...f, only: customerScope(principal) }),
 
     async create(actor: Actor, input: CustomerInput & { name: string; accountName: string }) {
       assertOperator(actor.principal, 'create customers');
@@ -72,7 +80,13 @@ export function createCustomersService(deps: { db: Db; numbers: NumbersService }
             correlation_id: input.correlationId ?? null,
           });
           await writeAudit(trx, actor, [
-            { action: 'customer.create', objectType: 'customer', objectId: row.id, customerId: row.id, changes: { name: [null, row.name], accountName: [null, row.account_name] } },
+            {
+              action: 'customer.create',
+              objectType: 'customer',
+              objectId: row.id,
+              customerId: row.id,
+              changes: { name: [null, row.name], accountName: [null, row.account_name] },
+            },
           ]);
           return row;
         })
@@ -87,9 +101,13 @@ export function createCustomersService(deps: { db: Db; numbers: NumbersService }
           const row = await repo.lockCustomer(trx, id);
           if (!row) throw notFound(`customer ${id}`);
           if (ifMatch !== undefined && ifMatch !== `"${row.version}"`) {
-            throw new AppError('PRECONDITION_FAILED', `customer ${id} changed since ETag ${ifMatch}`);
+            throw new AppError(
+              'PRECONDITION_FAILED',
+              `customer ${id} changed since ETag ${ifMatch}`,
+            );
           }
-          if (row.status === 'closed') throw new AppError('CUSTOMER_CLOSED', `customer ${id} is closed`);
+          if (row.status === 'closed')
+            throw new AppError('CUSTOMER_CLOSED', `customer ${id} is closed`);
           const set: Record<string, unknown> = {};
           const changes: Record<string, [unknown, unknown]> = {};
           for (const [k, v] of Object.entries(input)) {
@@ -101,8 +119,17 @@ export function createCustomersService(deps: { db: Db; numbers: NumbersService }
           }
           if (Object.keys(set).length === 0) return row;
           const updated = await repo.updateCustomer(trx, id, row.version, set);
-          if (!updated) throw new AppError('PRECONDITION_FAILED', `customer ${id} changed meanwhile`);
-          await writeAudit(trx, actor, [{ action: 'customer.update', objectType: 'customer', objectId: id, customerId: id, changes }]);
+          if (!updated)
+            throw new AppError('PRECONDITION_FAILED', `customer ${id} changed meanwhile`);
+          await writeAudit(trx, actor, [
+            {
+              action: 'customer.update',
+              objectType: 'customer',
+              objectId: id,
+              customerId: id,
+              changes,
+            },
+          ]);
           return updated;
         })
         .catch(uniqueError);
@@ -138,7 +165,13 @@ export function createCustomersService(deps: { db: Db; numbers: NumbersService }
         }
         const updated = (await repo.updateCustomer(trx, id, row.version, { status: 'closed' }))!;
         await writeAudit(trx, actor, [
-          { action: 'customer.close', objectType: 'customer', objectId: id, customerId: id, changes: { status: [row.status, 'closed'] } },
+          {
+            action: 'customer.close',
+            objectType: 'customer',
+            objectId: id,
+            customerId: id,
+            changes: { status: [row.status, 'closed'] },
+          },
         ]);
         return updated;
       });

@@ -144,7 +144,10 @@ function runAs(
     ...(user ? { uid: user.uid, gid: user.gid } : {}),
     env: { ...process.env, LC_ALL: 'C' },
   });
-  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error?.message ?? ''}` };
+  return {
+    status: r.status,
+    output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error?.message ?? ''}`,
+  };
 }
 
 /** The port of a server already running on this data directory, if any. */
@@ -174,7 +177,11 @@ function runningPort(pgdata: string): number | null {
  * the directory was not chosen explicitly we fall back to a reachable one
  * under /var/lib/numbat (keyed by the original path) and say so.
  */
-export function usableDataDir(dataDir: string, explicit: boolean, log: (msg: string) => void): string {
+export function usableDataDir(
+  dataDir: string,
+  explicit: boolean,
+  log: (msg: string) => void,
+): string {
   const user = serverUser();
   const abs = path.resolve(dataDir);
   fs.mkdirSync(abs, { recursive: true, mode: 0o755 });
@@ -213,14 +220,21 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<RunningClust
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
 
   const user = serverUser();
-  const url = (creds: Credentials, port: number) => (database = 'postgres') =>
-    `postgres://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${database}`;
+  const url =
+    (creds: Credentials, port: number) =>
+    (database = 'postgres') =>
+      `postgres://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${database}`;
 
   const existingPort = fs.existsSync(credFile) ? runningPort(pgdata) : null;
   if (existingPort !== null) {
     const creds = JSON.parse(fs.readFileSync(credFile, 'utf8')) as Credentials;
     log(`attaching to the embedded PostgreSQL already running on port ${existingPort}`);
-    return { url: url(creds, existingPort), port: existingPort, owned: false, stop: async () => {} };
+    return {
+      url: url(creds, existingPort),
+      port: existingPort,
+      owned: false,
+      stop: async () => {},
+    };
   }
 
   ensureDataDirReachable(dataDir, user);

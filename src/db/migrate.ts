@@ -18,18 +18,23 @@ export const migrations: readonly Migration[] = [{ id: 1, name: 'init', sql: m00
 /** Arbitrary constant: the advisory lock key that serialises migrators. */
 const MIGRATION_LOCK = 7_201_811_001;
 
-export async function migrate(pool: pg.Pool, log: (msg: string) => void = () => {}): Promise<number> {
+export async function migrate(
+  pool: pg.Pool,
+  log: (msg: string) => void = () => {},
+): Promise<number> {
   const client = await pool.connect();
   let applied = 0;
   try {
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS numbat_migrations (
+    await client
+      .query(
+        `CREATE TABLE IF NOT EXISTS numbat_migrations (
          id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    ).catch(async (err: unknown) => {
-      // Two instances racing CREATE TABLE IF NOT EXISTS can collide on the
-      // catalog's unique index; the table exists either way.
-      if ((err as { code?: string }).code !== '23505') throw err;
-    });
+      )
+      .catch(async (err: unknown) => {
+        // Two instances racing CREATE TABLE IF NOT EXISTS can collide on the
+        // catalog's unique index; the table exists either way.
+        if ((err as { code?: string }).code !== '23505') throw err;
+      });
     for (const m of migrations) {
       await client.query('BEGIN');
       try {
@@ -37,14 +42,19 @@ export async function migrate(pool: pg.Pool, log: (msg: string) => void = () => 
         const done = await client.query('SELECT 1 FROM numbat_migrations WHERE id = $1', [m.id]);
         if (done.rowCount === 0) {
           await client.query(m.sql);
-          await client.query('INSERT INTO numbat_migrations (id, name) VALUES ($1, $2)', [m.id, m.name]);
+          await client.query('INSERT INTO numbat_migrations (id, name) VALUES ($1, $2)', [
+            m.id,
+            m.name,
+          ]);
           applied++;
           log(`applied migration ${m.id} ${m.name}`);
         }
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${m.id} ${m.name} failed: ${(err as Error).message}`, { cause: err });
+        throw new Error(`migration ${m.id} ${m.name} failed: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     }
   } finally {

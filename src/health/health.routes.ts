@@ -3,22 +3,35 @@ import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import client from 'prom-client';
 
-export const healthRoutes: FastifyPluginAsync<{ registry: client.Registry }> = async (app, { registry }) => {
-  app.get('/healthz', { config: { permission: 'public' }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+export const healthRoutes: FastifyPluginAsync<{ registry: client.Registry }> = async (
+  app,
+  { registry },
+) => {
+  app.get('/healthz', { config: { permission: 'public' }, schema: { hide: true } }, async () => ({
+    status: 'ok',
+  }));
 
-  app.get('/readyz', { config: { permission: 'public' }, schema: { hide: true } }, async (_req, reply) => {
-    try {
-      await sql`SELECT 1`.execute(app.db);
-      return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ status: 'database unavailable' });
-    }
-  });
+  app.get(
+    '/readyz',
+    { config: { permission: 'public' }, schema: { hide: true } },
+    async (_req, reply) => {
+      try {
+        await sql`SELECT 1`.execute(app.db);
+        return { status: 'ready' };
+      } catch {
+        return reply.code(503).send({ status: 'database unavailable' });
+      }
+    },
+  );
 
-  app.get('/metrics', { config: { permission: 'public' }, schema: { hide: true } }, async (_req, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
-  });
+  app.get(
+    '/metrics',
+    { config: { permission: 'public' }, schema: { hide: true } },
+    async (_req, reply) => {
+      reply.header('content-type', registry.contentType);
+      return registry.metrics();
+    },
+  );
 };
 
 /** Metrics: request latency, and numbers by state read at scrape time (cached 15 s). */

@@ -7,7 +7,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Actor } from '../actor.js';
-import { can, parseScope, permissions, type Permission, type Principal } from '../auth/principal.js';
+import {
+  can,
+  parseScope,
+  permissions,
+  type Permission,
+  type Principal,
+} from '../auth/principal.js';
 import { hashToken } from '../auth/tokens.js';
 import { findActiveByHash, touchToken } from '../auth/tokens.repository.js';
 import type { Db } from '../db/pool.js';
@@ -42,9 +48,12 @@ export function actorOf(req: FastifyRequest): Actor {
   const ticket = req.headers['x-ticket-id'];
   const ticketId = typeof ticket === 'string' && ticket.length > 0 ? ticket : null;
   if (ticketId && ticketId.length > TICKET_MAX) {
-    throw new AppError('VALIDATION_FAILED', `X-Ticket-Id is longer than ${TICKET_MAX} characters (R-36)`, {}, [
-      { field: 'X-Ticket-Id', message: `at most ${TICKET_MAX} characters` },
-    ]);
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `X-Ticket-Id is longer than ${TICKET_MAX} characters (R-36)`,
+      {},
+      [{ field: 'X-Ticket-Id', message: `at most ${TICKET_MAX} characters` }],
+    );
   }
   return { principal: principalOf(req), source: 'api', requestId: req.id, ticketId };
 }
@@ -75,7 +84,11 @@ export default fp(async function auth(app: FastifyInstance, opts: { db: Db }) {
         principal = {
           id: `token:${row.id}`,
           name: row.name,
-          permissions: new Set(row.permissions.filter((p): p is Permission => (permissions as readonly string[]).includes(p))),
+          permissions: new Set(
+            row.permissions.filter((p): p is Permission =>
+              (permissions as readonly string[]).includes(p),
+            ),
+          ),
           scope,
         };
         void touchToken(opts.db, row.id).catch(() => undefined);
@@ -91,9 +104,11 @@ export default fp(async function auth(app: FastifyInstance, opts: { db: Db }) {
     if (!permission || permission === 'public') return;
     const header = req.headers.authorization;
     const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!m) throw new AppError('UNAUTHENTICATED', 'send an API token as "Authorization: Bearer <token>"');
+    if (!m)
+      throw new AppError('UNAUTHENTICATED', 'send an API token as "Authorization: Bearer <token>"');
     const principal = await lookup(m[1]!);
-    if (!principal) throw new AppError('UNAUTHENTICATED', 'the API token is unknown, revoked or expired');
+    if (!principal)
+      throw new AppError('UNAUTHENTICATED', 'the API token is unknown, revoked or expired');
     if (!can(principal, permission)) {
       throw new AppError('FORBIDDEN', `this endpoint needs the "${permission}" permission`);
     }

@@ -117,7 +117,9 @@ export function toProblem(err: unknown): Problem | null {
 }
 
 /** Per-number outcome in bulk answers: `ok`, or the refusal's code and message. */
-export function errorSummary(err: unknown): { code: string; message: string; rule?: string } | null {
+export function errorSummary(
+  err: unknown,
+): { code: string; message: string; rule?: string } | null {
   if (err instanceof DomainError) {
     return { code: err.code, message: err.message, ...(err.rule ? { rule: err.rule } : {}) };
   }

@@ -32,7 +32,13 @@ export default fp(async function idempotency(app: FastifyInstance, opts: { db: D
   const { db } = opts;
   app.decorateRequest('idempotency', null);
 
-  async function replay(req: FastifyRequest, reply: FastifyReply, key: string, principalId: string, hash: string) {
+  async function replay(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    key: string,
+    principalId: string,
+    hash: string,
+  ) {
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
       const row = await db
@@ -53,7 +59,10 @@ export default fp(async function idempotency(app: FastifyInstance, opts: { db: D
         return false;
       }
       if (row.request_hash !== hash) {
-        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
+        throw new AppError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'this Idempotency-Key was used with a different request',
+        );
       }
       if (row.state === 'done') {
         for (const [h, v] of Object.entries(row.response_headers ?? {})) reply.header(h, v);
@@ -63,7 +72,10 @@ export default fp(async function idempotency(app: FastifyInstance, opts: { db: D
         return true;
       }
       if (Date.now() > deadline) {
-        throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS', 'a request with this Idempotency-Key is still running');
+        throw new AppError(
+          'IDEMPOTENCY_KEY_IN_PROGRESS',
+          'a request with this Idempotency-Key is still running',
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }

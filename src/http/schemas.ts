@@ -10,7 +10,10 @@ export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]
 export const Holder = Type.Union(
   [
     Type.Object({ type: Type.Literal('operator') }, { additionalProperties: false }),
-    Type.Object({ type: Type.Literal('customer'), customerId: Uuid }, { additionalProperties: false }),
+    Type.Object(
+      { type: Type.Literal('customer'), customerId: Uuid },
+      { additionalProperties: false },
+    ),
   ],
   { description: 'Who holds the number: the operator or one customer' },
 );
@@ -24,7 +27,9 @@ export const Problem = Type.Object(
     detail: Type.String(),
     rule: Type.Optional(Type.String({ description: 'The SPEC rule id, e.g. R-10' })),
     requestId: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    errors: Type.Optional(
+      Type.Array(Type.Object({ field: Type.String(), message: Type.String() })),
+    ),
   },
   { additionalProperties: true, $id: 'Problem' },
 );
@@ -43,8 +48,10 @@ export const PageQuery = {
 export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String()) });
 
 /** A string enum that keeps its literal type (and shows as `enum` in OpenAPI). */
-export const StringEnum = <T extends string>(values: readonly T[], opts: { description?: string } = {}) =>
-  Type.Unsafe<T>({ type: 'string', enum: [...values], ...opts });
+export const StringEnum = <T extends string>(
+  values: readonly T[],
+  opts: { description?: string } = {},
+) => Type.Unsafe<T>({ type: 'string', enum: [...values], ...opts });
 
 /**
  * For POST actions whose body is optional: Fastify validates a missing body as

@@ -6,9 +6,31 @@ import { rowToState, type NumberRow } from './numbers.repository.js';
 import { etagOf } from './numbers.service.js';
 
 export const Usage = StringEnum(['user', 'application', 'conference', 'contactCenter'] as const);
-export const Capability = StringEnum(['inboundCalling', 'outboundCalling', 'inboundSms', 'outboundSms', 'mobile'] as const);
-export const Status = StringEnum(['available', 'coolingOff', 'reserved', 'active', 'assigned'] as const);
-export const Kind = StringEnum(['fixedLine', 'mobile', 'tollFree', 'premiumRate', 'sharedCost', 'voip', 'personal', 'uan', 'unknown'] as const);
+export const Capability = StringEnum([
+  'inboundCalling',
+  'outboundCalling',
+  'inboundSms',
+  'outboundSms',
+  'mobile',
+] as const);
+export const Status = StringEnum([
+  'available',
+  'coolingOff',
+  'reserved',
+  'active',
+  'assigned',
+] as const);
+export const Kind = StringEnum([
+  'fixedLine',
+  'mobile',
+  'tollFree',
+  'premiumRate',
+  'sharedCost',
+  'voip',
+  'personal',
+  'uan',
+  'unknown',
+] as const);
 export const Assignment = Type.Object(
   {
     type: Type.Union([Type.Literal('user'), Type.Literal('conference'), Type.Literal('voiceApp')]),
@@ -46,7 +68,12 @@ export const NumberSchema = Type.Object(
     cacLimit: Nullable(Type.Integer()),
     serviceInfo: Nullable(Type.String()),
     serviceId: Nullable(Uuid),
-    source: Type.Union([Type.Literal('api'), Type.Literal('ui'), Type.Literal('import'), Type.Literal('sync')]),
+    source: Type.Union([
+      Type.Literal('api'),
+      Type.Literal('ui'),
+      Type.Literal('import'),
+      Type.Literal('sync'),
+    ]),
     pendingOperation: Nullable(Type.Object({ jobId: Type.String(), action: Type.String() })),
     acquiredAt: Nullable(DateTime),
     createdAt: DateTime,
@@ -76,7 +103,11 @@ export function presentNumber(r: NumberRow, now: Date): NumberDto {
     coolingOffUntil: iso(r.cooling_off_until),
     usage: r.usage,
     assignment: state.assignment
-      ? { type: state.assignment.type, targetId: state.assignment.targetId, targetName: state.assignment.targetName ?? null }
+      ? {
+          type: state.assignment.type,
+          targetId: state.assignment.targetId,
+          targetName: state.assignment.targetName ?? null,
+        }
       : null,
     capabilities: r.capabilities as NumberDto['capabilities'],
     emergency: {

@@ -78,7 +78,9 @@ export function pickAvailable(trx: Transaction<DB>, f: PoolFilter): Promise<Numb
     .where('status', '=', 'available')
     .where('locked', '=', false)
     .where('pending_job_id', 'is', null)
-    .where((eb) => eb.or([eb('cooling_off_until', 'is', null), eb('cooling_off_until', '<=', f.now)]));
+    .where((eb) =>
+      eb.or([eb('cooling_off_until', 'is', null), eb('cooling_off_until', '<=', f.now)]),
+    );
   if (f.siteId) q = q.where('site_id', '=', f.siteId);
   if (f.rangeId) q = q.where('range_id', '=', f.rangeId);
   if (f.country) q = q.where('country', '=', f.country);
@@ -152,7 +154,10 @@ export const holderKey = (holderType: string | null, customerId: string | null) 
   holderType === 'customer' ? `customer:${customerId}` : (holderType ?? 'none');
 
 /** Existing main numbers of any holder at the given sites (R-21 lookups). */
-export async function mainsAtSites(trx: Transaction<DB>, siteIds: readonly string[]): Promise<MainKey[]> {
+export async function mainsAtSites(
+  trx: Transaction<DB>,
+  siteIds: readonly string[],
+): Promise<MainKey[]> {
   if (siteIds.length === 0) return [];
   const rows = await trx
     .selectFrom('numbers')
@@ -161,7 +166,11 @@ export async function mainsAtSites(trx: Transaction<DB>, siteIds: readonly strin
     .where('holder_type', 'is not', null)
     .where('site_id', 'in', [...siteIds])
     .execute();
-  return rows.map((r) => ({ holderKey: holderKey(r.holder_type, r.customer_id), siteId: r.site_id!, e164: r.e164 }));
+  return rows.map((r) => ({
+    holderKey: holderKey(r.holder_type, r.customer_id),
+    siteId: r.site_id!,
+    e164: r.e164,
+  }));
 }
 
 export async function customerStatuses(
@@ -169,6 +178,10 @@ export async function customerStatuses(
   ids: readonly string[],
 ): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('customers').select(['id', 'status']).where('id', 'in', [...ids]).execute();
+  const rows = await db
+    .selectFrom('customers')
+    .select(['id', 'status'])
+    .where('id', 'in', [...ids])
+    .execute();
   return new Map(rows.map((r) => [r.id, r.status]));
 }

@@ -6,7 +6,12 @@ import { AppError } from '../http/errors.js';
 import { customerScope } from '../auth/principal.js';
 import { numberHistory } from '../audit/audit.repository.js';
 import { presentAudit, AuditEventSchema } from '../audit/audit.presenter.js';
-import { actionTypes, type Action, type ActionType, type Status as StatusT } from '../domain/lifecycle.js';
+import {
+  actionTypes,
+  type Action,
+  type ActionType,
+  type Status as StatusT,
+} from '../domain/lifecycle.js';
 import {
   Country,
   E164,
@@ -20,11 +25,22 @@ import {
   Uuid,
 } from '../http/schemas.js';
 import { countNumbers, decodeCursor, listNumbers, type NumberListFilter } from './numbers.list.js';
-import { Assignment, Capability, Kind, NumberSchema, presentNumber, Status, Usage } from './numbers.presenter.js';
+import {
+  Assignment,
+  Capability,
+  Kind,
+  NumberSchema,
+  presentNumber,
+  Status,
+  Usage,
+} from './numbers.presenter.js';
 import { BULK_LIMIT, etagOf, type NumbersService } from './numbers.service.js';
 
 const E164Param = Type.Object({
-  e164: Type.String({ description: 'E.164 number, `+` optional (URL-encode it as %2B)', maxLength: 20 }),
+  e164: Type.String({
+    description: 'E.164 number, `+` optional (URL-encode it as %2B)',
+    maxLength: 20,
+  }),
 });
 
 /** Accept `+4420…`, `%2B4420…` (decoded by the router) or bare digits. */
@@ -48,7 +64,9 @@ type ActionBodyT = Static<typeof ActionBody>;
 
 function toAction(type: ActionType, body: ActionBodyT | undefined): Action {
   const missing = (field: string) =>
-    new AppError('VALIDATION_FAILED', `${type} needs "${field}"`, {}, [{ field, message: 'required' }]);
+    new AppError('VALIDATION_FAILED', `${type} needs "${field}"`, {}, [
+      { field, message: 'required' },
+    ]);
   switch (type) {
     case 'allocate':
       if (!body?.holder) throw missing('holder');
@@ -74,9 +92,13 @@ const ListQuery = Type.Object(
   {
     ...PageQuery,
     status: Type.Optional(
-      Type.String({ description: 'Comma-separated: available, coolingOff, reserved, active, assigned' }),
+      Type.String({
+        description: 'Comma-separated: available, coolingOff, reserved, active, assigned',
+      }),
     ),
-    holder: Type.Optional(Type.Union([Type.Literal('operator'), Type.Literal('customer'), Type.Literal('none')])),
+    holder: Type.Optional(
+      Type.Union([Type.Literal('operator'), Type.Literal('customer'), Type.Literal('none')]),
+    ),
     customerId: Type.Optional(Uuid),
     siteId: Type.Optional(Uuid),
     rangeId: Type.Optional(Uuid),
@@ -108,7 +130,11 @@ export function parseStatuses(text: string | undefined): StatusT[] | undefined {
 
 const NewNumberBody = Type.Object(
   {
-    number: Type.String({ minLength: 1, maxLength: 40, description: 'E.164, or national with `country`' }),
+    number: Type.String({
+      minLength: 1,
+      maxLength: 40,
+      description: 'E.164, or national with `country`',
+    }),
     country: Type.Optional(Country),
     siteId: Type.Optional(Uuid),
     rangeId: Type.Optional(Uuid),
@@ -158,10 +184,10 @@ const BulkResult = Type.Object({
 
 const tags = ['numbers'];
 
-export const numbersRoutes: FastifyPluginAsyncTypebox<{ numbers: NumbersService; now: () => Date }> = async (
-  app,
-  { numbers, now },
-) => {
+export const numbersRoutes: FastifyPluginAsyncTypebox<{
+  numbers: NumbersService;
+  now: () => Date;
+}> = async (app, { numbers, now }) => {
   app.get(
     '/numbers',
     {
@@ -183,7 +209,8 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{ numbers: NumbersService;
     async (req) => {
       const q = req.query;
       const own = customerScope(principalOf(req));
-      if (own && q.customerId && q.customerId !== own) return { items: [], nextCursor: null, ...(q.total ? { total: 0 } : {}) };
+      if (own && q.customerId && q.customerId !== own)
+        return { items: [], nextCursor: null, ...(q.total ? { total: 0 } : {}) };
       const filter: NumberListFilter = {
         status: parseStatuses(q.status),
         holder: q.holder,
@@ -203,7 +230,9 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{ numbers: NumbersService;
       if (q.cursor) {
         const c = decodeCursor(q.cursor);
         if (!c || c.d !== desc) {
-          throw new AppError('VALIDATION_FAILED', 'invalid cursor', {}, [{ field: 'cursor', message: 'invalid' }]);
+          throw new AppError('VALIDATION_FAILED', 'invalid cursor', {}, [
+            { field: 'cursor', message: 'invalid' },
+          ]);
         }
         after = c.k;
       }
@@ -234,7 +263,10 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{ numbers: NumbersService;
             { additionalProperties: false },
           ),
         ]),
-        response: { 201: Type.Object({ items: Type.Array(NumberSchema) }), ...errorResponses(400, 409, 422) },
+        response: {
+          201: Type.Object({ items: Type.Array(NumberSchema) }),
+          ...errorResponses(400, 409, 422),
+        },
       },
     },
     async (req, reply) => {
@@ -243,7 +275,8 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{ numbers: NumbersService;
       const rows = await numbers.add(actorOf(req), inputs);
       const t = now();
       reply.code(201);
-      if (rows.length === 1) reply.header('location', `/api/v1/numbers/${encodeURIComponent(rows[0]!.e164)}`);
+      if (rows.length === 1)
+        reply.header('location', `/api/v1/numbers/${encodeURIComponent(rows[0]!.e164)}`);
       return { items: rows.map((r) => presentNumber(r, t)) };
     },
   );
@@ -266,7 +299,10 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{ numbers: NumbersService;
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ items: Type.Array(NumberSchema) }), ...errorResponses(400, 403, 409) },
+        response: {
+          200: Type.Object({ items: Type.Array(NumberSchema) }),
+          ...errorResponses(400, 403, 409),
+        },
       },
     },
     async (req) => {
@@ -293,7 +329,10 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{ numbers: NumbersService;
         params: Type.Object({ action: ActionName }),
         body: Type.Object(
           {
-            numbers: Type.Array(Type.String({ maxLength: 20 }), { minItems: 1, maxItems: BULK_LIMIT }),
+            numbers: Type.Array(Type.String({ maxLength: 20 }), {
+              minItems: 1,
+              maxItems: BULK_LIMIT,
+            }),
             holder: Type.Optional(Holder),
             assignment: Type.Optional(Assignment),
             reason: Type.Optional(Type.String({ maxLength: 500 })),
@@ -322,7 +361,12 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{ numbers: NumbersService;
     '/numbers/:e164',
     {
       config: { permission: 'read' },
-      schema: { tags, summary: 'Get a number', params: E164Param, response: { 200: NumberSchema, ...errorResponses(404) } },
+      schema: {
+        tags,
+        summary: 'Get a number',
+        params: E164Param,
+        response: { 200: NumberSchema, ...errorResponses(404) },
+      },
     },
     async (req, reply) => {
       const row = await numbers.get(principalOf(req), e164Param(req.params.e164));
@@ -345,7 +389,12 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{ numbers: NumbersService;
       },
     },
     async (req, reply) => {
-      const row = await numbers.patch(actorOf(req), e164Param(req.params.e164), req.body, req.headers['if-match']);
+      const row = await numbers.patch(
+        actorOf(req),
+        e164Param(req.params.e164),
+        req.body,
+        req.headers['if-match'],
+      );
       reply.header('etag', etagOf(row));
       return presentNumber(row, now());
     },
@@ -379,7 +428,10 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{ numbers: NumbersService;
         params: E164Param,
         querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }),
         response: {
-          200: Type.Object({ items: Type.Array(AuditEventSchema), nextCursor: Nullable(Type.String()) }),
+          200: Type.Object({
+            items: Type.Array(AuditEventSchema),
+            nextCursor: Nullable(Type.String()),
+          }),
           ...errorResponses(404),
         },
       },
@@ -391,7 +443,9 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{ numbers: NumbersService;
       const limit = req.query.limit ?? 100;
       const before = req.query.cursor ? Number(req.query.cursor) : undefined;
       if (before !== undefined && !Number.isInteger(before)) {
-        throw new AppError('VALIDATION_FAILED', 'invalid cursor', {}, [{ field: 'cursor', message: 'invalid' }]);
+        throw new AppError('VALIDATION_FAILED', 'invalid cursor', {}, [
+          { field: 'cursor', message: 'invalid' },
+        ]);
       }
       const rows = await numberHistory(app.db, e164, customerScope(principal), before, limit + 1);
       const more = rows.length > limit;
@@ -416,7 +470,12 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{ numbers: NumbersService;
     },
     async (req, reply) => {
       const action = toAction(req.params.action, req.body);
-      const row = await numbers.act(actorOf(req), e164Param(req.params.e164), action, req.headers['if-match']);
+      const row = await numbers.act(
+        actorOf(req),
+        e164Param(req.params.e164),
+        action,
+        req.headers['if-match'],
+      );
       reply.header('etag', etagOf(row));
       return presentNumber(row, now());
     },

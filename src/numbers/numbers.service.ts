@@ -52,7 +52,11 @@ export interface NumberPatch {
   extension?: string | null;
   usage?: NumberRow['usage'];
   capabilities?: string[];
-  emergency?: { civicAddressId?: string | null; locationId?: string | null; customerMayUpdate?: boolean };
+  emergency?: {
+    civicAddressId?: string | null;
+    locationId?: string | null;
+    customerMayUpdate?: boolean;
+  };
   customSipHeader?: string | null;
   sipConnection?: string | null;
   callingProfileId?: string | null;
@@ -92,7 +96,11 @@ function diff(before: NumberState, after: NumberState): Record<string, [unknown,
     ['mainNumber', before.mainNumber, after.mainNumber],
     ['locked', before.locked, after.locked],
     ['lockReason', before.lockReason, after.lockReason],
-    ['coolingOffUntil', before.coolingOffUntil?.toISOString() ?? null, after.coolingOffUntil?.toISOString() ?? null],
+    [
+      'coolingOffUntil',
+      before.coolingOffUntil?.toISOString() ?? null,
+      after.coolingOffUntil?.toISOString() ?? null,
+    ],
     ['assignment', before.assignment, after.assignment],
   ];
   for (const [k, a, b] of pairs) if (JSON.stringify(a) !== JSON.stringify(b)) out[k] = [a, b];
@@ -112,11 +120,15 @@ export function createNumbersService(deps: NumbersDeps) {
     now: Date,
   ): Promise<LifecycleContext & { recordMain: (before: NumberState, after: NumberState) => void }> {
     const customerIds = new Set<string>();
-    if (action.type === 'allocate' && action.holder.type === 'customer') customerIds.add(action.holder.customerId);
+    if (action.type === 'allocate' && action.holder.type === 'customer')
+      customerIds.add(action.holder.customerId);
     const statuses = await repo.customerStatuses(trx, [...customerIds]);
-    const siteIds = [...new Set(states.map((s) => s.siteId).filter((s): s is string => s !== null))];
+    const siteIds = [
+      ...new Set(states.map((s) => s.siteId).filter((s): s is string => s !== null)),
+    ];
     const mains = new Map<string, string>(); // holderKey|site -> e164
-    for (const m of await repo.mainsAtSites(trx, siteIds)) mains.set(`${m.holderKey}|${m.siteId}`, m.e164);
+    for (const m of await repo.mainsAtSites(trx, siteIds))
+      mains.set(`${m.holderKey}|${m.siteId}`, m.e164);
     const key = (h: Holder, site: string) =>
       `${repo.holderKey(h.type, h.type === 'customer' ? h.customerId : null)}|${site}`;
     return {
@@ -130,8 +142,10 @@ export function createNumbersService(deps: NumbersDeps) {
       // Keep the map true while a batch proceeds, so two numbers of one batch
       // cannot both become the same holder's main number at one site.
       recordMain: (before, after) => {
-        if (before.mainNumber && before.holder && before.siteId) mains.delete(key(before.holder, before.siteId));
-        if (after.mainNumber && after.holder && after.siteId) mains.set(key(after.holder, after.siteId), after.e164);
+        if (before.mainNumber && before.holder && before.siteId)
+          mains.delete(key(before.holder, before.siteId));
+        if (after.mainNumber && after.holder && after.siteId)
+          mains.set(key(after.holder, after.siteId), after.e164);
       },
     };
   }
@@ -145,7 +159,11 @@ export function createNumbersService(deps: NumbersDeps) {
     actor: Actor,
     rows: readonly NumberRow[],
     action: Action,
-  ): Promise<{ results: Map<string, BulkResult>; updated: Map<string, NumberRow>; refusals: Map<string, unknown> }> {
+  ): Promise<{
+    results: Map<string, BulkResult>;
+    updated: Map<string, NumberRow>;
+    refusals: Map<string, unknown>;
+  }> {
     const now = deps.now();
     const states = rows.map(repo.rowToState);
     const ctx = await loadContext(trx, states, action, now);
@@ -177,7 +195,8 @@ export function createNumbersService(deps: NumbersDeps) {
     const written = await repo.applyUpdates(trx, updates);
     await writeAudit(trx, actor, events);
     const updated = new Map(written.map((r) => [r.e164, r]));
-    for (const r of written) results.set(r.e164, { e164: r.e164, ok: true, status: r.status, etag: etagOf(r) });
+    for (const r of written)
+      results.set(r.e164, { e164: r.e164, ok: true, status: r.status, etag: etagOf(r) });
     return { results, updated, refusals };
   }
 
@@ -193,13 +212,22 @@ export function createNumbersService(deps: NumbersDeps) {
       return await db.transaction().execute(fn);
     } catch (err) {
       if ((err as { constraint?: string }).constraint === 'numbers_one_main_per_holder_site') {
-        throw new DomainError('MAIN_NUMBER_EXISTS', 'the holder already has a main number at this site', 'R-21');
+        throw new DomainError(
+          'MAIN_NUMBER_EXISTS',
+          'the holder already has a main number at this site',
+          'R-21',
+        );
       }
       throw err;
     }
   }
 
-  async function lockOne(trx: Transaction<DB>, principal: Principal, e164: string, ifMatch?: string) {
+  async function lockOne(
+    trx: Transaction<DB>,
+    principal: Principal,
+    e164: string,
+    ifMatch?: string,
+  ) {
     const [row] = await repo.lockNumbers(trx, [e164]);
     if (!row || !canSee(principal, row.customer_id)) throw notFound(`number ${e164}`);
     if (ifMatch !== undefined && ifMatch !== etagOf(row)) {
@@ -237,7 +265,12 @@ export function createNumbersService(deps: NumbersDeps) {
     },
 
     /** Change a number's attributes; lifecycle fields change only through actions. */
-    async patch(actor: Actor, e164: string, patch: NumberPatch, ifMatch?: string): Promise<NumberRow> {
+    async patch(
+      actor: Actor,
+      e164: string,
+      patch: NumberPatch,
+      ifMatch?: string,
+    ): Promise<NumberRow> {
       const customer = customerScope(actor.principal);
       const flat: Record<string, unknown> = { ...patch, ...patch.emergency };
       delete flat.emergency;
@@ -246,33 +279,65 @@ export function createNumbersService(deps: NumbersDeps) {
         const allowed = new Set(['civicAddressId', 'locationId']);
         const other = Object.keys(flat).filter((k) => !allowed.has(k));
         if (other.length) {
-          throw new AppError('FORBIDDEN', `a customer-scoped principal cannot change ${other.join(', ')}`);
+          throw new AppError(
+            'FORBIDDEN',
+            `a customer-scoped principal cannot change ${other.join(', ')}`,
+          );
         }
       }
       return inTransaction(async (trx) => {
         const row = await lockOne(trx, actor.principal, e164, ifMatch);
         if (customer !== null && !row.customer_may_update) {
-          throw new AppError('FORBIDDEN', `${e164}: the operator does not let the customer change its emergency location (R-38)`);
+          throw new AppError(
+            'FORBIDDEN',
+            `${e164}: the operator does not let the customer change its emergency location (R-38)`,
+          );
         }
         const usage = patch.usage !== undefined ? patch.usage : row.usage;
         if (row.main_number && usage === 'application') {
-          throw new DomainError('MAIN_NUMBER_USAGE', `${e164} is a main number; application numbers cannot be main (R-22)`, 'R-22');
+          throw new DomainError(
+            'MAIN_NUMBER_USAGE',
+            `${e164} is a main number; application numbers cannot be main (R-22)`,
+            'R-22',
+          );
         }
         if (patch.siteId !== undefined && patch.siteId !== row.site_id) {
           if (row.main_number) {
-            throw new DomainError('MAIN_NUMBER_STATE', `${e164} is a main number; remove the nomination before moving it`, 'R-23');
+            throw new DomainError(
+              'MAIN_NUMBER_STATE',
+              `${e164} is a main number; remove the nomination before moving it`,
+              'R-23',
+            );
           }
           if (patch.siteId !== null) {
-            const site = await trx.selectFrom('sites').select('country').where('id', '=', patch.siteId).executeTakeFirst();
-            if (!site) throw new AppError('VALIDATION_FAILED', `site ${patch.siteId} not found`, {}, [{ field: 'siteId', message: 'not found' }]);
+            const site = await trx
+              .selectFrom('sites')
+              .select('country')
+              .where('id', '=', patch.siteId)
+              .executeTakeFirst();
+            if (!site)
+              throw new AppError('VALIDATION_FAILED', `site ${patch.siteId} not found`, {}, [
+                { field: 'siteId', message: 'not found' },
+              ]);
             if (site.country !== row.country) {
-              throw new DomainError('COUNTRY_MISMATCH', `${e164} is a ${row.country} number; the site is in ${site.country} (R-3)`, 'R-3');
+              throw new DomainError(
+                'COUNTRY_MISMATCH',
+                `${e164} is a ${row.country} number; the site is in ${site.country} (R-3)`,
+                'R-3',
+              );
             }
           }
         }
         if (patch.rangeId) {
-          const range = await trx.selectFrom('ranges').select('id').where('id', '=', patch.rangeId).executeTakeFirst();
-          if (!range) throw new AppError('VALIDATION_FAILED', `range ${patch.rangeId} not found`, {}, [{ field: 'rangeId', message: 'not found' }]);
+          const range = await trx
+            .selectFrom('ranges')
+            .select('id')
+            .where('id', '=', patch.rangeId)
+            .executeTakeFirst();
+          if (!range)
+            throw new AppError('VALIDATION_FAILED', `range ${patch.rangeId} not found`, {}, [
+              { field: 'rangeId', message: 'not found' },
+            ]);
         }
         const set: Record<string, unknown> = {};
         const changes: Record<string, [unknown, unknown]> = {};
@@ -292,7 +357,13 @@ export function createNumbersService(deps: NumbersDeps) {
           .returningAll()
           .executeTakeFirstOrThrow();
         await writeAudit(trx, actor, [
-          { action: 'number.update', objectType: 'number', objectId: e164, customerId: row.customer_id, changes },
+          {
+            action: 'number.update',
+            objectType: 'number',
+            objectId: e164,
+            customerId: row.customer_id,
+            changes,
+          },
         ]);
         return updated;
       });
@@ -306,14 +377,27 @@ export function createNumbersService(deps: NumbersDeps) {
       await inTransaction(async (trx) => {
         const row = await lockOne(trx, actor.principal, e164, ifMatch);
         if (row.status !== 'available') {
-          throw new DomainError('NOT_AVAILABLE', `${e164} is ${row.status}; only available numbers can be deleted`);
+          throw new DomainError(
+            'NOT_AVAILABLE',
+            `${e164} is ${row.status}; only available numbers can be deleted`,
+          );
         }
         if (row.main_number) {
-          throw new DomainError('MAIN_NUMBER_STATE', `${e164} is a main number; remove the nomination first (R-23)`, 'R-23');
+          throw new DomainError(
+            'MAIN_NUMBER_STATE',
+            `${e164} is a main number; remove the nomination first (R-23)`,
+            'R-23',
+          );
         }
         await trx.deleteFrom('numbers').where('e164', '=', e164).execute();
         await writeAudit(trx, actor, [
-          { action: 'number.delete', objectType: 'number', objectId: e164, customerId: null, changes: { status: [row.status, null] } },
+          {
+            action: 'number.delete',
+            objectType: 'number',
+            objectId: e164,
+            customerId: null,
+            changes: { status: [row.status, null] },
+          },
         ]);
       });
     },
@@ -323,11 +407,18 @@ export function createNumbersService(deps: NumbersDeps) {
       assertActionAllowed(actor.principal, action);
       const unique = [...new Set(e164s)];
       return inTransaction(async (trx) => {
-        const rows = (await repo.lockNumbers(trx, unique)).filter((r) => canSee(actor.principal, r.customer_id));
+        const rows = (await repo.lockNumbers(trx, unique)).filter((r) =>
+          canSee(actor.principal, r.customer_id),
+        );
         const { results } = await applyToRows(trx, actor, rows, action);
         return unique.map(
           (e) =>
-            results.get(e) ?? { e164: e, ok: false as const, code: 'NOT_FOUND', message: `number ${e} not found` },
+            results.get(e) ?? {
+              e164: e,
+              ok: false as const,
+              code: 'NOT_FOUND',
+              message: `number ${e} not found`,
+            },
         );
       });
     },
@@ -369,14 +460,20 @@ export function createNumbersService(deps: NumbersDeps) {
       const rangeIds = [...new Set(inputs.map((i) => i.rangeId).filter((s): s is string => !!s))];
       const sites = new Map(
         siteIds.length
-          ? (await db.selectFrom('sites').select(['id', 'country']).where('id', 'in', siteIds).execute()).map(
-              (s) => [s.id, s.country],
-            )
+          ? (
+              await db
+                .selectFrom('sites')
+                .select(['id', 'country'])
+                .where('id', 'in', siteIds)
+                .execute()
+            ).map((s) => [s.id, s.country])
           : [],
       );
       const ranges = new Set(
         rangeIds.length
-          ? (await db.selectFrom('ranges').select('id').where('id', 'in', rangeIds).execute()).map((r) => r.id)
+          ? (await db.selectFrom('ranges').select('id').where('id', 'in', rangeIds).execute()).map(
+              (r) => r.id,
+            )
           : [],
       );
       const seen = new Set<string>();
@@ -384,7 +481,8 @@ export function createNumbersService(deps: NumbersDeps) {
       inputs.forEach((input, i) => {
         const field = inputs.length === 1 ? 'number' : `numbers[${i}]`;
         const siteCountry = input.siteId ? sites.get(input.siteId) : undefined;
-        if (input.siteId && !siteCountry) return errors.push({ field, message: `site ${input.siteId} not found` });
+        if (input.siteId && !siteCountry)
+          return errors.push({ field, message: `site ${input.siteId} not found` });
         if (input.rangeId && !ranges.has(input.rangeId))
           return errors.push({ field, message: `range ${input.rangeId} not found` });
         const r = normalizeNumber(input.number, input.country ?? siteCountry);
@@ -396,11 +494,13 @@ export function createNumbersService(deps: NumbersDeps) {
             return errors.push({ field, message: `${(err as Error).message} (R-3)` });
           }
         }
-        if (seen.has(r.value.e164)) return errors.push({ field, message: `${r.value.e164} appears twice` });
+        if (seen.has(r.value.e164))
+          return errors.push({ field, message: `${r.value.e164} appears twice` });
         seen.add(r.value.e164);
         valid.push({ ...input, v: r.value });
       });
-      if (errors.length) throw new AppError('VALIDATION_FAILED', 'some numbers are not valid', {}, errors);
+      if (errors.length)
+        throw new AppError('VALIDATION_FAILED', 'some numbers are not valid', {}, errors);
       return db.transaction().execute(async (trx) => {
         const rows = await trx
           .insertInto('numbers')
@@ -424,9 +524,13 @@ export function createNumbersService(deps: NumbersDeps) {
         if (rows.length !== valid.length) {
           const got = new Set(rows.map((r) => r.e164));
           const existing = valid.map((v) => v.v.e164).filter((e) => !got.has(e));
-          throw new AppError('ALREADY_EXISTS', `${existing.length} number(s) already exist: ${existing.slice(0, 10).join(', ')}`, {
-            existing: existing.slice(0, 100),
-          });
+          throw new AppError(
+            'ALREADY_EXISTS',
+            `${existing.length} number(s) already exist: ${existing.slice(0, 10).join(', ')}`,
+            {
+              existing: existing.slice(0, 100),
+            },
+          );
         }
         await writeAudit(
           trx,
@@ -436,7 +540,11 @@ export function createNumbersService(deps: NumbersDeps) {
             objectType: 'number',
             objectId: r.e164,
             customerId: null,
-            changes: { status: [null, 'available'], siteId: [null, r.site_id], rangeId: [null, r.range_id] },
+            changes: {
+              status: [null, 'available'],
+              siteId: [null, r.site_id],
+              rangeId: [null, r.range_id],
+            },
           })),
         );
         return rows;

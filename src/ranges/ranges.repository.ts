@@ -34,7 +34,15 @@ export function overlapping(trx: Transaction<DB>, start: string, end: string) {
  */
 export async function insertRangeNumbers(
   trx: Transaction<DB>,
-  r: { id: string; start: string; count: number; country: string; kind: string; siteId: string | null; source: string },
+  r: {
+    id: string;
+    start: string;
+    count: number;
+    country: string;
+    kind: string;
+    siteId: string | null;
+    source: string;
+  },
 ): Promise<number> {
   const res = await sql`
     INSERT INTO numbers (e164, country, kind, range_id, site_id, source)
@@ -45,7 +53,11 @@ export async function insertRangeNumbers(
   return Number(res.numAffectedRows ?? 0);
 }
 
-export async function utilisation(db: Db, rangeIds: readonly string[], now: Date): Promise<Map<string, Utilisation>> {
+export async function utilisation(
+  db: Db,
+  rangeIds: readonly string[],
+  now: Date,
+): Promise<Map<string, Utilisation>> {
   const out = new Map<string, Utilisation>();
   if (rangeIds.length === 0) return out;
   const rows = await sql<Utilisation & { range_id: string }>`

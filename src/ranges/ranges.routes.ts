@@ -1,7 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { actorOf, principalOf } from '../http/auth.js';
-import { Country, DateTime, E164, errorResponses, Nullable, PageQuery, Uuid } from '../http/schemas.js';
+import {
+  Country,
+  DateTime,
+  E164,
+  errorResponses,
+  Nullable,
+  PageQuery,
+  Uuid,
+} from '../http/schemas.js';
 import type { RangeRow, Utilisation } from './ranges.repository.js';
 import type { RangesService } from './ranges.service.js';
 
@@ -32,7 +40,15 @@ const RangeSchema = Type.Object(
   { $id: 'Range' },
 );
 
-const empty: Utilisation = { total: 0, available: 0, coolingOff: 0, reserved: 0, active: 0, assigned: 0, locked: 0 };
+const empty: Utilisation = {
+  total: 0,
+  available: 0,
+  coolingOff: 0,
+  reserved: 0,
+  active: 0,
+  assigned: 0,
+  locked: 0,
+};
 
 function present(r: RangeRow, u: Utilisation | undefined): Static<typeof RangeSchema> {
   return {
@@ -52,17 +68,18 @@ function present(r: RangeRow, u: Utilisation | undefined): Static<typeof RangeSc
 
 const tags = ['ranges'];
 
-export const rangesRoutes: FastifyPluginAsyncTypebox<{ ranges: RangesService; now: () => Date }> = async (
-  app,
-  { ranges, now },
-) => {
+export const rangesRoutes: FastifyPluginAsyncTypebox<{
+  ranges: RangesService;
+  now: () => Date;
+}> = async (app, { ranges, now }) => {
   app.post(
     '/ranges',
     {
       config: { permission: 'write' },
       schema: {
         tags,
-        summary: 'Create a range and all its numbers (R-4: start–end or start + count, ≤ 1,000,000)',
+        summary:
+          'Create a range and all its numbers (R-4: start–end or start + count, ≤ 1,000,000)',
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -94,17 +111,32 @@ export const rangesRoutes: FastifyPluginAsyncTypebox<{ ranges: RangesService; no
       schema: {
         tags,
         summary: 'List ranges with utilisation counts per state',
-        querystring: Type.Object({ ...PageQuery, siteId: Type.Optional(Uuid) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ items: Type.Array(RangeSchema), nextCursor: Nullable(Type.String()) }) },
+        querystring: Type.Object(
+          { ...PageQuery, siteId: Type.Optional(Uuid) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ items: Type.Array(RangeSchema), nextCursor: Nullable(Type.String()) }),
+        },
       },
     },
     async (req) => {
       const limit = req.query.limit ?? 100;
-      const rows = await ranges.list(principalOf(req), { siteId: req.query.siteId, after: req.query.cursor, limit: limit + 1 });
+      const rows = await ranges.list(principalOf(req), {
+        siteId: req.query.siteId,
+        after: req.query.cursor,
+        limit: limit + 1,
+      });
       const more = rows.length > limit;
       if (more) rows.pop();
-      const u = await ranges.utilisation(rows.map((r) => r.id), now());
-      return { items: rows.map((r) => present(r, u.get(r.id))), nextCursor: more ? rows.at(-1)!.start_e164 : null };
+      const u = await ranges.utilisation(
+        rows.map((r) => r.id),
+        now(),
+      );
+      return {
+        items: rows.map((r) => present(r, u.get(r.id))),
+        nextCursor: more ? rows.at(-1)!.start_e164 : null,
+      };
     },
   );
 

@@ -32,19 +32,33 @@ export function createRangesService(deps: { db: Db }) {
       }
       let siteCountry: string | undefined;
       if (input.siteId) {
-        const site = await db.selectFrom('sites').select('country').where('id', '=', input.siteId).executeTakeFirst();
+        const site = await db
+          .selectFrom('sites')
+          .select('country')
+          .where('id', '=', input.siteId)
+          .executeTakeFirst();
         if (!site) {
-          throw new AppError('VALIDATION_FAILED', `site ${input.siteId} not found`, {}, [{ field: 'siteId', message: 'not found' }]);
+          throw new AppError('VALIDATION_FAILED', `site ${input.siteId} not found`, {}, [
+            { field: 'siteId', message: 'not found' },
+          ]);
         }
         siteCountry = site.country;
       }
       const spec = parseRange(
-        { start: input.start, ...(input.end !== undefined ? { end: input.end } : {}), ...(input.count !== undefined ? { count: input.count } : {}) },
+        {
+          start: input.start,
+          ...(input.end !== undefined ? { end: input.end } : {}),
+          ...(input.count !== undefined ? { count: input.count } : {}),
+        },
         input.country ?? siteCountry,
       );
       if (siteCountry) assertCountry(spec.start, siteCountry); // R-3
       return db.transaction().execute(async (trx) => {
-        const clash = await trx.selectFrom('ranges').select('id').where('name', '=', input.name).executeTakeFirst();
+        const clash = await trx
+          .selectFrom('ranges')
+          .select('id')
+          .where('name', '=', input.name)
+          .executeTakeFirst();
         if (clash) throw new AppError('ALREADY_EXISTS', `a range named "${input.name}" exists`);
         const overlap = await repo.overlapping(trx, spec.start.e164, spec.end.e164);
         if (overlap.length) {
@@ -90,7 +104,12 @@ export function createRangesService(deps: { db: Db }) {
             objectType: 'range',
             objectId: range.id,
             customerId: null,
-            changes: { name: [null, range.name], start: [null, range.start_e164], end: [null, range.end_e164], count: [null, spec.count] },
+            changes: {
+              name: [null, range.name],
+              start: [null, range.start_e164],
+              end: [null, range.end_e164],
+              count: [null, spec.count],
+            },
           },
         ]);
         return range;
@@ -104,7 +123,10 @@ export function createRangesService(deps: { db: Db }) {
       return row;
     },
 
-    async list(principal: Principal, f: { siteId?: string | undefined; after?: string | undefined; limit: number }) {
+    async list(
+      principal: Principal,
+      f: { siteId?: string | undefined; after?: string | undefined; limit: number },
+    ) {
       if (customerScope(principal) !== null) return [];
       let q = db.selectFrom('ranges').selectAll().orderBy('start_e164').limit(f.limit);
       if (f.siteId) q = q.where('site_id', '=', f.siteId);

@@ -19,7 +19,10 @@ export const updateSite = (db: Db, id: string, version: number, set: Updateable<
     .returningAll()
     .executeTakeFirst();
 
-export function listSites(db: Db, f: { after?: string | undefined; country?: string | undefined; limit: number }) {
+export function listSites(
+  db: Db,
+  f: { after?: string | undefined; country?: string | undefined; limit: number },
+) {
   let q = db.selectFrom('sites').selectAll().orderBy('name').limit(f.limit);
   if (f.after) q = q.where('name', '>', f.after);
   if (f.country) q = q.where('country', '=', f.country);

@@ -1,7 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { actorOf } from '../http/auth.js';
-import { Country, DateTime, errorResponses, IfMatchHeaders, Nullable, PageQuery, Uuid } from '../http/schemas.js';
+import {
+  Country,
+  DateTime,
+  errorResponses,
+  IfMatchHeaders,
+  Nullable,
+  PageQuery,
+  Uuid,
+} from '../http/schemas.js';
 import type { SiteRow } from './sites.repository.js';
 import type { SitesService } from './sites.service.js';
 
@@ -43,7 +51,10 @@ const Fields = {
 
 const tags = ['sites'];
 
-export const sitesRoutes: FastifyPluginAsyncTypebox<{ sites: SitesService }> = async (app, { sites }) => {
+export const sitesRoutes: FastifyPluginAsyncTypebox<{ sites: SitesService }> = async (
+  app,
+  { sites },
+) => {
   app.post(
     '/sites',
     {
@@ -52,7 +63,12 @@ export const sitesRoutes: FastifyPluginAsyncTypebox<{ sites: SitesService }> = a
         tags,
         summary: 'Create a site',
         body: Type.Object(
-          { name: Fields.name, country: Fields.country, address: Type.Optional(Fields.address), allocationPolicy: Type.Optional(Policy) },
+          {
+            name: Fields.name,
+            country: Fields.country,
+            address: Type.Optional(Fields.address),
+            allocationPolicy: Type.Optional(Policy),
+          },
           { additionalProperties: false },
         ),
         response: { 201: SiteSchema, ...errorResponses(400, 403, 409) },
@@ -60,7 +76,10 @@ export const sitesRoutes: FastifyPluginAsyncTypebox<{ sites: SitesService }> = a
     },
     async (req, reply) => {
       const row = await sites.create(actorOf(req), req.body);
-      reply.code(201).header('location', `/api/v1/sites/${row.id}`).header('etag', `"${row.version}"`);
+      reply
+        .code(201)
+        .header('location', `/api/v1/sites/${row.id}`)
+        .header('etag', `"${row.version}"`);
       return present(row);
     },
   );
@@ -72,13 +91,22 @@ export const sitesRoutes: FastifyPluginAsyncTypebox<{ sites: SitesService }> = a
       schema: {
         tags,
         summary: 'List sites by name',
-        querystring: Type.Object({ ...PageQuery, country: Type.Optional(Country) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ items: Type.Array(SiteSchema), nextCursor: Nullable(Type.String()) }) },
+        querystring: Type.Object(
+          { ...PageQuery, country: Type.Optional(Country) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ items: Type.Array(SiteSchema), nextCursor: Nullable(Type.String()) }),
+        },
       },
     },
     async (req) => {
       const limit = req.query.limit ?? 100;
-      const rows = await sites.list({ after: req.query.cursor, country: req.query.country, limit: limit + 1 });
+      const rows = await sites.list({
+        after: req.query.cursor,
+        country: req.query.country,
+        limit: limit + 1,
+      });
       const more = rows.length > limit;
       if (more) rows.pop();
       return { items: rows.map(present), nextCursor: more ? rows.at(-1)!.name : null };
@@ -89,7 +117,12 @@ export const sitesRoutes: FastifyPluginAsyncTypebox<{ sites: SitesService }> = a
     '/sites/:id',
     {
       config: { permission: 'read' },
-      schema: { tags, summary: 'Get a site', params: Type.Object({ id: Uuid }), response: { 200: SiteSchema, ...errorResponses(404) } },
+      schema: {
+        tags,
+        summary: 'Get a site',
+        params: Type.Object({ id: Uuid }),
+        response: { 200: SiteSchema, ...errorResponses(404) },
+      },
     },
     async (req, reply) => {
       const row = await sites.get(req.params.id);
@@ -112,7 +145,12 @@ export const sitesRoutes: FastifyPluginAsyncTypebox<{ sites: SitesService }> = a
       },
     },
     async (req, reply) => {
-      const row = await sites.update(actorOf(req), req.params.id, req.body, req.headers['if-match']);
+      const row = await sites.update(
+        actorOf(req),
+        req.params.id,
+        req.body,
+        req.headers['if-match'],
+      );
       reply.header('etag', `"${row.version}"`);
       return present(row);
     },

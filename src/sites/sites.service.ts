@@ -28,7 +28,8 @@ export function createSitesService({ db }: { db: Db }) {
       if (!row) throw notFound(`site ${id}`);
       return row;
     },
-    list: (f: { after?: string | undefined; country?: string | undefined; limit: number }) => repo.listSites(db, f),
+    list: (f: { after?: string | undefined; country?: string | undefined; limit: number }) =>
+      repo.listSites(db, f),
 
     async create(actor: Actor, input: Required<Pick<SiteInput, 'name' | 'country'>> & SiteInput) {
       assertOperator(actor);
@@ -40,15 +41,23 @@ export function createSitesService({ db }: { db: Db }) {
             country: input.country,
             address: input.address ?? null,
             // SPEC §7: UK sites allocate in batches of five by default.
-            allocation_policy: input.allocationPolicy ?? (input.country === 'GB' ? 'batchOf5' : 'exact'),
+            allocation_policy:
+              input.allocationPolicy ?? (input.country === 'GB' ? 'batchOf5' : 'exact'),
           });
           await writeAudit(trx, actor, [
-            { action: 'site.create', objectType: 'site', objectId: row.id, customerId: null, changes: { name: [null, row.name] } },
+            {
+              action: 'site.create',
+              objectType: 'site',
+              objectId: row.id,
+              customerId: null,
+              changes: { name: [null, row.name] },
+            },
           ]);
           return row;
         })
         .catch((err: unknown) => {
-          if (isUnique(err)) throw new AppError('ALREADY_EXISTS', `a site named "${input.name}" exists`);
+          if (isUnique(err))
+            throw new AppError('ALREADY_EXISTS', `a site named "${input.name}" exists`);
           throw err;
         });
     },
@@ -62,23 +71,34 @@ export function createSitesService({ db }: { db: Db }) {
           throw new AppError('PRECONDITION_FAILED', `site ${id} changed since ETag ${ifMatch}`);
         }
         if (input.country && input.country !== row.country) {
-          const held = await trx.selectFrom('numbers').select('e164').where('site_id', '=', id).limit(1).executeTakeFirst();
-          if (held) throw new AppError('CONFLICT', 'a site with numbers cannot change country (R-3)');
+          const held = await trx
+            .selectFrom('numbers')
+            .select('e164')
+            .where('site_id', '=', id)
+            .limit(1)
+            .executeTakeFirst();
+          if (held)
+            throw new AppError('CONFLICT', 'a site with numbers cannot change country (R-3)');
         }
         const set = {
           ...(input.name !== undefined ? { name: input.name } : {}),
           ...(input.country !== undefined ? { country: input.country } : {}),
           ...(input.address !== undefined ? { address: input.address } : {}),
-          ...(input.allocationPolicy !== undefined ? { allocation_policy: input.allocationPolicy } : {}),
+          ...(input.allocationPolicy !== undefined
+            ? { allocation_policy: input.allocationPolicy }
+            : {}),
         };
         const updated = await repo.updateSite(trx, id, row.version, set).catch((err: unknown) => {
-          if (isUnique(err)) throw new AppError('ALREADY_EXISTS', `a site named "${input.name}" exists`);
+          if (isUnique(err))
+            throw new AppError('ALREADY_EXISTS', `a site named "${input.name}" exists`);
           throw err;
         });
         if (!updated) throw new AppError('PRECONDITION_FAILED', `site ${id} changed meanwhile`);
         const changes: Record<string, [unknown, unknown]> = {};
         for (const [k, v] of Object.entries(set)) changes[k] = [row[k as keyof typeof row], v];
-        await writeAudit(trx, actor, [{ action: 'site.update', objectType: 'site', objectId: id, customerId: null, changes }]);
+        await writeAudit(trx, actor, [
+          { action: 'site.update', objectType: 'site', objectId: id, customerId: null, changes },
+        ]);
         return updated;
       });
     },

@@ -36,14 +36,23 @@ describe('authentication', () => {
   });
 
   it('refuses an unknown token and a revoked one', async () => {
-    expect((await t.call('nbt_not-a-real-token-at-all', 'GET', '/api/v1/numbers')).statusCode).toBe(401);
+    expect((await t.call('nbt_not-a-real-token-at-all', 'GET', '/api/v1/numbers')).statusCode).toBe(
+      401,
+    );
     const token = await t.token(['read']);
     expect((await t.call(token, 'GET', '/api/v1/customers')).statusCode).toBe(200); // now cached
-    const list = (await t.admin('GET', '/api/v1/tokens')).json().items as { id: string; prefix: string }[];
+    const list = (await t.admin('GET', '/api/v1/tokens')).json().items as {
+      id: string;
+      prefix: string;
+    }[];
     const id = list.find((x) => token.startsWith(x.prefix) && x.prefix.length > 4)!.id;
     expect((await t.admin('DELETE', `/api/v1/tokens/${id}`)).statusCode).toBe(204);
     expect((await t.call(token, 'GET', '/api/v1/customers')).statusCode).toBe(401);
-    const row = await t.db.selectFrom('api_tokens').select('revoked_at').where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('api_tokens')
+      .select('revoked_at')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(row.revoked_at).not.toBeNull();
   });
 
@@ -69,7 +78,11 @@ describe('permissions (R-1)', () => {
     const write = await t.token(['write']);
     expect((await t.call(write, 'GET', '/api/v1/numbers?limit=1')).statusCode).toBe(200);
     expect((await t.call(write, 'GET', '/api/v1/tokens')).statusCode).toBe(403);
-    const created = await t.admin('POST', '/api/v1/tokens', { name: 'w', permissions: ['write'], scope: 'operator' });
+    const created = await t.admin('POST', '/api/v1/tokens', {
+      name: 'w',
+      permissions: ['write'],
+      scope: 'operator',
+    });
     expect(created.json().permissions).toEqual(['read', 'write']);
   });
 
@@ -84,7 +97,9 @@ describe('permissions (R-1)', () => {
   it('a route that declares no permission cannot be registered', async () => {
     const app = Fastify();
     await app.register(auth, { db: t.db });
-    expect(() => app.get('/api/v1/oops', async () => 'x')).toThrow(/does not declare its permission/);
+    expect(() => app.get('/api/v1/oops', async () => 'x')).toThrow(
+      /does not declare its permission/,
+    );
     await app.close();
   });
 
@@ -101,7 +116,9 @@ describe('customer scope: another customer’s data is 404, never 403', () => {
     const all = (await t.call(customerToken, 'GET', '/api/v1/numbers?total=true')).json();
     expect(all.items.map((x: { e164: string }) => x.e164).sort()).toEqual([n(1), n(2)]);
     expect(all.total).toBe(2);
-    const other = (await t.call(customerToken, 'GET', `/api/v1/numbers?customerId=${theirs.id}`)).json();
+    const other = (
+      await t.call(customerToken, 'GET', `/api/v1/numbers?customerId=${theirs.id}`)
+    ).json();
     expect(other.items).toEqual([]);
   });
 
@@ -114,8 +131,12 @@ describe('customer scope: another customer’s data is 404, never 403', () => {
   });
 
   it('gets 404 for another customer and sees only itself in the customer list', async () => {
-    expect((await t.call(customerToken, 'GET', `/api/v1/customers/${theirs.id}`)).statusCode).toBe(404);
-    expect((await t.call(customerToken, 'GET', `/api/v1/customers/${mine.id}`)).statusCode).toBe(200);
+    expect((await t.call(customerToken, 'GET', `/api/v1/customers/${theirs.id}`)).statusCode).toBe(
+      404,
+    );
+    expect((await t.call(customerToken, 'GET', `/api/v1/customers/${mine.id}`)).statusCode).toBe(
+      200,
+    );
     const list = (await t.call(customerToken, 'GET', '/api/v1/customers')).json().items;
     expect(list.map((c: { id: string }) => c.id)).toEqual([mine.id]);
   });
@@ -136,14 +157,17 @@ describe('customer scope: another customer’s data is 404, never 403', () => {
   });
 
   it('bulk actions report another customer’s numbers as NOT_FOUND and leave them alone', async () => {
-    const res = await t.call(customerToken, 'POST', '/api/v1/numbers/bulk/unassign', { numbers: [n(1), n(3)] });
+    const res = await t.call(customerToken, 'POST', '/api/v1/numbers/bulk/unassign', {
+      numbers: [n(1), n(3)],
+    });
     const results = res.json().results as { e164: string; ok: boolean; code?: string }[];
     expect(results.find((r) => r.e164 === n(1))).toMatchObject({ ok: true });
     expect(results.find((r) => r.e164 === n(3))).toMatchObject({ ok: false, code: 'NOT_FOUND' });
   });
 
   it('sees only its own customer’s audit events, and no ranges', async () => {
-    const events = (await t.call(customerToken, 'GET', '/api/v1/audit-events?limit=1000')).json().items as { customerId: string | null }[];
+    const events = (await t.call(customerToken, 'GET', '/api/v1/audit-events?limit=1000')).json()
+      .items as { customerId: string | null }[];
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.customerId === mine.id)).toBe(true);
     expect((await t.call(customerToken, 'GET', '/api/v1/ranges')).json().items).toEqual([]);
@@ -157,7 +181,9 @@ describe('customer scope: another customer’s data is 404, never 403', () => {
     const ok = await t.call(customerToken, 'PATCH', url(n(2)), patch);
     expect(ok.statusCode).toBe(200);
     expect(ok.json().emergency).toMatchObject({ locationId: 'loc-1', customerMayUpdate: true });
-    expect((await t.call(customerToken, 'PATCH', url(n(2)), { serviceInfo: 'x' })).statusCode).toBe(403);
+    expect((await t.call(customerToken, 'PATCH', url(n(2)), { serviceInfo: 'x' })).statusCode).toBe(
+      403,
+    );
     expect((await t.call(customerToken, 'PATCH', url(n(4)), patch)).statusCode).toBe(404);
   });
 });

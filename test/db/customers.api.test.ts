@@ -22,7 +22,11 @@ describe('customers', () => {
   });
 
   it('keeps the Teams tenant id a UUID', async () => {
-    const res = await t.admin('POST', '/api/v1/customers', { name: 'T', accountName: 'tenant1', teamsTenantId: 'nope' });
+    const res = await t.admin('POST', '/api/v1/customers', {
+      name: 'T',
+      accountName: 'tenant1',
+      teamsTenantId: 'nope',
+    });
     expect(res.statusCode).toBe(400);
   });
 
@@ -31,11 +35,15 @@ describe('customers', () => {
     const h = { type: 'customer', customerId: c.id };
     await t.admin('POST', '/api/v1/numbers/bulk/allocate', { numbers: [n(1), n(2)], holder: h });
     await t.admin('POST', '/api/v1/numbers/bulk/activate', { numbers: [n(2)] });
-    await t.admin('POST', `/api/v1/numbers/${encodeURIComponent(n(2))}/assign`, { assignment: { type: 'user', targetId: 'u' } });
+    await t.admin('POST', `/api/v1/numbers/${encodeURIComponent(n(2))}/assign`, {
+      assignment: { type: 'user', targetId: 'u' },
+    });
     const refused = await t.admin('POST', `/api/v1/customers/${c.id}/close`);
     expect(refused.statusCode).toBe(409);
     expect(refused.json()).toMatchObject({ code: 'CUSTOMER_HAS_NUMBERS', held: 2 });
-    const closed = await t.admin('POST', `/api/v1/customers/${c.id}/close`, { releaseNumbers: true });
+    const closed = await t.admin('POST', `/api/v1/customers/${c.id}/close`, {
+      releaseNumbers: true,
+    });
     expect(closed.statusCode).toBe(200);
     expect(closed.json().status).toBe('closed');
     const held = (await t.admin('GET', `/api/v1/numbers?customerId=${c.id}&total=true`)).json();
@@ -43,24 +51,42 @@ describe('customers', () => {
     const released = (await t.admin('GET', `/api/v1/numbers/${encodeURIComponent(n(2))}`)).json();
     expect(released.status).toBe('coolingOff');
     // a closed customer can hold nothing new (R-12)
-    const alloc = await t.admin('POST', `/api/v1/numbers/${encodeURIComponent(n(3))}/allocate`, { holder: h });
+    const alloc = await t.admin('POST', `/api/v1/numbers/${encodeURIComponent(n(3))}/allocate`, {
+      holder: h,
+    });
     expect(alloc.json().code).toBe('HOLDER_NOT_ACTIVE');
   });
 
   it('honours If-Match on PATCH', async () => {
     const c = await t.customer();
     const get = await t.admin('GET', `/api/v1/customers/${c.id}`);
-    const ok = await t.admin('PATCH', `/api/v1/customers/${c.id}`, { name: 'New' }, { 'if-match': get.headers.etag as string });
+    const ok = await t.admin(
+      'PATCH',
+      `/api/v1/customers/${c.id}`,
+      { name: 'New' },
+      { 'if-match': get.headers.etag as string },
+    );
     expect(ok.statusCode).toBe(200);
-    const stale = await t.admin('PATCH', `/api/v1/customers/${c.id}`, { name: 'Newer' }, { 'if-match': get.headers.etag as string });
+    const stale = await t.admin(
+      'PATCH',
+      `/api/v1/customers/${c.id}`,
+      { name: 'Newer' },
+      { 'if-match': get.headers.etag as string },
+    );
     expect(stale.statusCode).toBe(412);
   });
 });
 
 describe('sites', () => {
   it('defaults UK sites to batchOf5 and others to exact (R-40)', async () => {
-    expect((await t.admin('POST', '/api/v1/sites', { name: 'Leeds', country: 'GB' })).json().allocationPolicy).toBe('batchOf5');
-    expect((await t.admin('POST', '/api/v1/sites', { name: 'Austin', country: 'US' })).json().allocationPolicy).toBe('exact');
+    expect(
+      (await t.admin('POST', '/api/v1/sites', { name: 'Leeds', country: 'GB' })).json()
+        .allocationPolicy,
+    ).toBe('batchOf5');
+    expect(
+      (await t.admin('POST', '/api/v1/sites', { name: 'Austin', country: 'US' })).json()
+        .allocationPolicy,
+    ).toBe('exact');
   });
 
   it('refuses to change the country of a site that has numbers (R-3)', async () => {
@@ -73,7 +99,9 @@ describe('sites', () => {
 
   it('refuses to move a number to a site of another country (R-3)', async () => {
     const s = await t.site({ country: 'US' });
-    const res = await t.admin('PATCH', `/api/v1/numbers/${encodeURIComponent(n(11))}`, { siteId: s.id });
+    const res = await t.admin('PATCH', `/api/v1/numbers/${encodeURIComponent(n(11))}`, {
+      siteId: s.id,
+    });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ code: 'COUNTRY_MISMATCH', rule: 'R-3' });
   });

@@ -13,11 +13,17 @@ it('two instances migrating one empty database at once apply each migration exac
   await admin.query(`CREATE DATABASE ${name}`);
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
-  const pools = [createPool(u.toString(), 2), createPool(u.toString(), 2), createPool(u.toString(), 2)];
+  const pools = [
+    createPool(u.toString(), 2),
+    createPool(u.toString(), 2),
+    createPool(u.toString(), 2),
+  ];
   try {
     const applied = await Promise.all(pools.map((p) => migrate(p)));
     expect(applied.reduce((a, b) => a + b, 0)).toBe(migrations.length);
-    const rows = await pools[0]!.query<{ id: number }>('SELECT id FROM numbat_migrations ORDER BY id');
+    const rows = await pools[0]!.query<{ id: number }>(
+      'SELECT id FROM numbat_migrations ORDER BY id',
+    );
     expect(rows.rows.map((r) => r.id)).toEqual(migrations.map((m) => m.id));
     expect(await migrate(pools[0]!)).toBe(0); // a restart applies nothing
   } finally {

@@ -26,18 +26,32 @@ beforeAll(async () => {
 
 describe('adding numbers (R-2, R-3)', () => {
   it('normalises national input with a country and stores E.164', async () => {
-    const res = await t.admin('POST', '/api/v1/numbers', { number: '020 7946 0123', country: 'GB' });
+    const res = await t.admin('POST', '/api/v1/numbers', {
+      number: '020 7946 0123',
+      country: 'GB',
+    });
     expect(res.statusCode).toBe(201);
-    expect(res.json().items[0]).toMatchObject({ e164: '+442079460123', country: 'GB', kind: 'fixedLine', status: 'available' });
+    expect(res.json().items[0]).toMatchObject({
+      e164: '+442079460123',
+      country: 'GB',
+      kind: 'fixedLine',
+      status: 'available',
+    });
     expect(res.headers.location).toBe('/api/v1/numbers/%2B442079460123');
   });
 
   it('adds a list all or nothing and reports each invalid entry', async () => {
     const res = await t.admin('POST', '/api/v1/numbers', {
-      numbers: [{ number: '+442079460200' }, { number: '4.42079E+11' }, { number: '+44 20 7946 0201' }],
+      numbers: [
+        { number: '+442079460200' },
+        { number: '4.42079E+11' },
+        { number: '+44 20 7946 0201' },
+      ],
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json().errors).toEqual([{ field: 'numbers[1]', message: expect.stringContaining('SCIENTIFIC_NOTATION') }]);
+    expect(res.json().errors).toEqual([
+      { field: 'numbers[1]', message: expect.stringContaining('SCIENTIFIC_NOTATION') },
+    ]);
     expect((await t.admin('GET', url('+442079460200'))).statusCode).toBe(404);
   });
 
@@ -45,7 +59,10 @@ describe('adding numbers (R-2, R-3)', () => {
     const dup = await t.admin('POST', '/api/v1/numbers', { number: n(1) });
     expect(dup.statusCode).toBe(409);
     expect(dup.json()).toMatchObject({ code: 'ALREADY_EXISTS', existing: [n(1)] });
-    const us = await t.admin('POST', '/api/v1/numbers', { number: '+12015550123', siteId: site.id });
+    const us = await t.admin('POST', '/api/v1/numbers', {
+      number: '+12015550123',
+      siteId: site.id,
+    });
     expect(us.statusCode).toBe(400);
     expect(us.json().errors[0].message).toContain('R-3');
   });
@@ -57,15 +74,22 @@ describe('adding numbers (R-2, R-3)', () => {
       const patch = await t.admin('PATCH', url(n(5)), extra);
       expect(patch.statusCode).toBe(400);
     }
-    expect((await t.admin('GET', url(n(5)))).json()).toMatchObject({ status: 'available', holder: null });
+    expect((await t.admin('GET', url(n(5)))).json()).toMatchObject({
+      status: 'available',
+      holder: null,
+    });
   });
 });
 
 describe('listing (SPEC §9)', () => {
   it('filters by status, holder and customer', async () => {
-    const reserved = (await t.admin('GET', `/api/v1/numbers?status=reserved&customerId=${c1.id}`)).json();
+    const reserved = (
+      await t.admin('GET', `/api/v1/numbers?status=reserved&customerId=${c1.id}`)
+    ).json();
     expect(reserved.items.map((i: Item) => i.e164)).toEqual([n(100), n(102)]);
-    const both = (await t.admin('GET', `/api/v1/numbers?status=reserved,active&holder=customer&total=true`)).json();
+    const both = (
+      await t.admin('GET', `/api/v1/numbers?status=reserved,active&holder=customer&total=true`)
+    ).json();
     expect(both.total).toBe(3);
     expect((await t.admin('GET', `/api/v1/numbers?customerId=${c2.id}`)).json().items).toEqual([]);
     const bad = await t.admin('GET', '/api/v1/numbers?status=gone');
@@ -92,7 +116,9 @@ describe('listing (SPEC §9)', () => {
   it('finds numbers by digits anywhere in the number', async () => {
     const res = (await t.admin('GET', '/api/v1/numbers?q=49600 42&total=true')).json();
     expect(res.items.map((i: Item) => i.e164)).toEqual([n(42)]);
-    const many = (await t.admin('GET', `/api/v1/numbers?q=99&rangeId=${range.id}&total=true`)).json();
+    const many = (
+      await t.admin('GET', `/api/v1/numbers?q=99&rangeId=${range.id}&total=true`)
+    ).json();
     const expected = Array.from({ length: 500 }, (_, i) => n(i)).filter((e) => e.includes('99'));
     expect(many.total).toBe(expected.length);
   });
@@ -106,7 +132,9 @@ describe('listing (SPEC §9)', () => {
     await t.admin('POST', url(n(200), '/release'));
     const cooling = (await t.admin('GET', '/api/v1/numbers?status=coolingOff')).json().items;
     expect(cooling.map((i: Item) => i.e164)).toEqual([n(200)]);
-    const available = (await t.admin('GET', `/api/v1/numbers?status=available&q=${n(200).slice(1)}`)).json().items;
+    const available = (
+      await t.admin('GET', `/api/v1/numbers?status=available&q=${n(200).slice(1)}`)
+    ).json().items;
     expect(available).toEqual([]);
   });
 });
@@ -116,17 +144,32 @@ describe('ETag and If-Match', () => {
     const get = await t.admin('GET', url(n(10)));
     const etag = get.headers.etag as string;
     expect(etag).toBe(get.json().etag);
-    const first = await t.admin('PATCH', url(n(10)), { serviceInfo: 'first' }, { 'if-match': etag });
+    const first = await t.admin(
+      'PATCH',
+      url(n(10)),
+      { serviceInfo: 'first' },
+      { 'if-match': etag },
+    );
     expect(first.statusCode).toBe(200);
     expect(first.headers.etag).not.toBe(etag);
-    const second = await t.admin('PATCH', url(n(10)), { serviceInfo: 'second' }, { 'if-match': etag });
+    const second = await t.admin(
+      'PATCH',
+      url(n(10)),
+      { serviceInfo: 'second' },
+      { 'if-match': etag },
+    );
     expect(second.statusCode).toBe(412);
     expect(second.json().code).toBe('PRECONDITION_FAILED');
     expect((await t.admin('GET', url(n(10)))).json().serviceInfo).toBe('first');
   });
 
   it('lifecycle actions honour If-Match too', async () => {
-    const res = await t.admin('POST', url(n(11), '/lock'), { reason: 'x' }, { 'if-match': '"999"' });
+    const res = await t.admin(
+      'POST',
+      url(n(11), '/lock'),
+      { reason: 'x' },
+      { 'if-match': '"999"' },
+    );
     expect(res.statusCode).toBe(412);
     expect((await t.admin('GET', url(n(11)))).json().locked).toBe(false);
   });
@@ -176,9 +219,13 @@ describe('Idempotency-Key', () => {
 
 describe('bulk actions (SPEC §4)', () => {
   it('answers per number; refused numbers are untouched, the rest applied', async () => {
-    const res = await t.admin('POST', '/api/v1/numbers/bulk/activate', { numbers: [n(100), n(101), n(300), '+449999'] });
+    const res = await t.admin('POST', '/api/v1/numbers/bulk/activate', {
+      numbers: [n(100), n(101), n(300), '+449999'],
+    });
     expect(res.statusCode).toBe(200);
-    const byNumber = Object.fromEntries(res.json().results.map((r: { e164: string }) => [r.e164, r]));
+    const byNumber = Object.fromEntries(
+      res.json().results.map((r: { e164: string }) => [r.e164, r]),
+    );
     expect(byNumber[n(100)]).toMatchObject({ ok: true, status: 'active' });
     expect(byNumber[n(101)]).toMatchObject({ ok: false, code: 'NOT_RESERVED' });
     expect(byNumber[n(300)]).toMatchObject({ ok: false, code: 'NOT_RESERVED' });
@@ -188,13 +235,20 @@ describe('bulk actions (SPEC §4)', () => {
 
   it('refuses more than 1000 numbers in one call', async () => {
     const numbers = Array.from({ length: 1001 }, (_, i) => `+4420794${String(i).padStart(5, '0')}`);
-    expect((await t.admin('POST', '/api/v1/numbers/bulk/lock', { numbers, reason: 'x' })).statusCode).toBe(400);
+    expect(
+      (await t.admin('POST', '/api/v1/numbers/bulk/lock', { numbers, reason: 'x' })).statusCode,
+    ).toBe(400);
   });
 
   it('two numbers of one batch cannot both become the same holder’s main at a site (R-21)', async () => {
     const c = await t.customer();
-    await t.admin('POST', '/api/v1/numbers/bulk/allocate', { numbers: [n(400), n(401)], holder: { type: 'customer', customerId: c.id } });
-    const res = await t.admin('POST', '/api/v1/numbers/bulk/setMain', { numbers: [n(400), n(401)] });
+    await t.admin('POST', '/api/v1/numbers/bulk/allocate', {
+      numbers: [n(400), n(401)],
+      holder: { type: 'customer', customerId: c.id },
+    });
+    const res = await t.admin('POST', '/api/v1/numbers/bulk/setMain', {
+      numbers: [n(400), n(401)],
+    });
     const results = res.json().results as { ok: boolean; code?: string }[];
     expect(results.map((r) => r.ok)).toEqual([true, false]);
     expect(results[1]!.code).toBe('MAIN_NUMBER_EXISTS');
@@ -208,17 +262,27 @@ describe('allocation from the pool', () => {
     await t.admin('POST', url('+441174960000', '/lock'), { reason: 'vanity' });
     await t.admin('POST', url('+441174960001', '/allocate'), { holder: { type: 'operator' } });
     await t.admin('POST', url('+441174960001', '/release'));
-    const res = await t.admin('POST', '/api/v1/numbers/allocate', { holder: { type: 'operator' }, count: 2, siteId: s.id });
+    const res = await t.admin('POST', '/api/v1/numbers/allocate', {
+      holder: { type: 'operator' },
+      count: 2,
+      siteId: s.id,
+    });
     expect(res.json().items.map((i: Item) => i.e164)).toEqual(['+441174960002', '+441174960003']);
   });
 
   it('all or nothing: too few numbers changes nothing and says needed vs available', async () => {
     const s = await t.site({ country: 'GB' });
     await t.range({ start: '+441184960000', count: 5, siteId: s.id });
-    const res = await t.admin('POST', '/api/v1/numbers/allocate', { holder: { type: 'operator' }, count: 6, siteId: s.id });
+    const res = await t.admin('POST', '/api/v1/numbers/allocate', {
+      holder: { type: 'operator' },
+      count: 6,
+      siteId: s.id,
+    });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ code: 'NOT_ENOUGH_NUMBERS', needed: 6, available: 5 });
-    const reserved = (await t.admin('GET', `/api/v1/numbers?siteId=${s.id}&status=reserved&total=true`)).json();
+    const reserved = (
+      await t.admin('GET', `/api/v1/numbers?siteId=${s.id}&status=reserved&total=true`)
+    ).json();
     expect(reserved.total).toBe(0);
   });
 
@@ -227,10 +291,16 @@ describe('allocation from the pool', () => {
     await t.range({ start: '+441314960000', count: 200, siteId: s.id });
     const answers = await Promise.all(
       Array.from({ length: 40 }, () =>
-        t.admin('POST', '/api/v1/numbers/allocate', { holder: { type: 'customer', customerId: c1.id }, count: 3, siteId: s.id }),
+        t.admin('POST', '/api/v1/numbers/allocate', {
+          holder: { type: 'customer', customerId: c1.id },
+          count: 3,
+          siteId: s.id,
+        }),
       ),
     );
-    const got = answers.flatMap((a) => (a.statusCode === 200 ? a.json().items.map((i: Item) => i.e164) : []));
+    const got = answers.flatMap((a) =>
+      a.statusCode === 200 ? a.json().items.map((i: Item) => i.e164) : [],
+    );
     expect(got).toHaveLength(120);
     expect(new Set(got).size).toBe(120);
   });

@@ -29,7 +29,9 @@ describe('numbers table constraints (invariants are not only in code)', () => {
     expect(await violation({ holder_type: 'operator' })).toBe('numbers_holder_iff_held');
   });
   it('rejects an unknown state', async () => {
-    expect(await violation({ status: 'gone', holder_type: 'operator' })).toBe('numbers_status_check');
+    expect(await violation({ status: 'gone', holder_type: 'operator' })).toBe(
+      'numbers_status_check',
+    );
   });
   it('rejects a non-E.164 identity', async () => {
     expect(await violation({ e164: '0207946000' })).toBe('numbers_e164_check');
@@ -46,9 +48,16 @@ describe('numbers table constraints (invariants are not only in code)', () => {
       .values({ name: 'London', country: 'GB' })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const main = { status: 'reserved', holder_type: 'operator', main_number: true, site_id: site.id };
+    const main = {
+      status: 'reserved',
+      holder_type: 'operator',
+      main_number: true,
+      site_id: site.id,
+    };
     expect(await violation({ ...main, e164: '+442079460010' })).toBe('accepted');
-    expect(await violation({ ...main, e164: '+442079460011' })).toBe('numbers_one_main_per_holder_site');
+    expect(await violation({ ...main, e164: '+442079460011' })).toBe(
+      'numbers_one_main_per_holder_site',
+    );
   });
   it('SPEC §11: audit events cannot be changed or deleted', async () => {
     await db

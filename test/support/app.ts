@@ -12,8 +12,19 @@ export interface TestApp extends TestDb {
   app: FastifyInstance;
   adminToken: string;
   clock: { now: Date };
-  call: (token: string, method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>) => Promise<LightMyRequestResponse>;
-  admin: (method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>) => Promise<LightMyRequestResponse>;
+  call: (
+    token: string,
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<LightMyRequestResponse>;
+  admin: (
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<LightMyRequestResponse>;
   token: (permissions: string[], scope?: string) => Promise<string>;
   site: (fields?: Record<string, unknown>) => Promise<{ id: string; country: string }>;
   customer: (fields?: Record<string, unknown>) => Promise<{ id: string; accountName: string }>;
@@ -23,7 +34,9 @@ export interface TestApp extends TestDb {
 let seq = 0;
 const unique = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
 
-export async function createTestApp(opts: { coolingOffDays?: number; coolingOffDaysByCountry?: Record<string, number> } = {}): Promise<TestApp> {
+export async function createTestApp(
+  opts: { coolingOffDays?: number; coolingOffDaysByCountry?: Record<string, number> } = {},
+): Promise<TestApp> {
   const tdb = await createTestDb();
   const clock = { now: new Date('2026-01-15T12:00:00Z') };
   const app = await buildApp({
@@ -48,7 +61,8 @@ export async function createTestApp(opts: { coolingOffDays?: number; coolingOffD
       headers: { authorization: `Bearer ${token}`, ...headers },
       ...(body !== undefined ? { payload: body as InjectOptions['payload'] } : {}),
     });
-  const admin: TestApp['admin'] = (method, url, body, headers) => call(adminToken, method, url, body, headers);
+  const admin: TestApp['admin'] = (method, url, body, headers) =>
+    call(adminToken, method, url, body, headers);
 
   async function created<T>(res: LightMyRequestResponse): Promise<T> {
     if (res.statusCode !== 201) throw new Error(`expected 201, got ${res.statusCode}: ${res.body}`);
@@ -63,10 +77,24 @@ export async function createTestApp(opts: { coolingOffDays?: number; coolingOffD
     call,
     admin,
     token: async (permissions, scope = 'operator') =>
-      (await created<{ token: string }>(await admin('POST', '/api/v1/tokens', { name: unique('t'), permissions, scope }))).token,
-    site: async (fields = {}) => created(await admin('POST', '/api/v1/sites', { name: unique('site'), country: 'GB', ...fields })),
+      (
+        await created<{ token: string }>(
+          await admin('POST', '/api/v1/tokens', { name: unique('t'), permissions, scope }),
+        )
+      ).token,
+    site: async (fields = {}) =>
+      created(
+        await admin('POST', '/api/v1/sites', { name: unique('site'), country: 'GB', ...fields }),
+      ),
     customer: async (fields = {}) =>
-      created(await admin('POST', '/api/v1/customers', { name: 'Customer', accountName: unique('acct'), ...fields })),
-    range: async (fields) => created(await admin('POST', '/api/v1/ranges', { name: unique('range'), ...fields })),
+      created(
+        await admin('POST', '/api/v1/customers', {
+          name: 'Customer',
+          accountName: unique('acct'),
+          ...fields,
+        }),
+      ),
+    range: async (fields) =>
+      created(await admin('POST', '/api/v1/ranges', { name: unique('range'), ...fields })),
   };
 }

@@ -44,7 +44,8 @@ export default async function setup(project: TestProject) {
   const stale = await admin.query<{ datname: string }>(
     `SELECT datname FROM pg_database WHERE datname LIKE 'numbat_test_%'`,
   );
-  for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  for (const { datname } of stale.rows)
+    await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
   const pool = createPool(withDatabase(adminUrl, TEMPLATE_DB), 2);
   await migrate(pool);
@@ -58,7 +59,8 @@ export default async function setup(project: TestProject) {
     const rows = await c.query<{ datname: string }>(
       `SELECT datname FROM pg_database WHERE datname LIKE 'numbat_test_%'`,
     );
-    for (const { datname } of rows.rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    for (const { datname } of rows.rows)
+      await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await c.end();
     await stop();
     fs.rmSync(tmp, { recursive: true, force: true });
