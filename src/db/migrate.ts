@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { sql as m0001 } from './migrations/0001_init.js';
+import { sql as m0002 } from './migrations/0002_jobs.js';
 
 export interface Migration {
   id: number;
@@ -13,7 +14,10 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ id: 1, name: 'init', sql: m0001 }];
+export const migrations: readonly Migration[] = [
+  { id: 1, name: 'init', sql: m0001 },
+  { id: 2, name: 'jobs', sql: m0002 },
+];
 
 /** Arbitrary constant: the advisory lock key that serialises migrators. */
 const MIGRATION_LOCK = 7_201_811_001;

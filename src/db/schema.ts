@@ -129,7 +129,47 @@ export interface SettingsTable {
   updated_at: Timestamp;
 }
 
+export interface JobsTable {
+  id: Generated<string>;
+  kind: string;
+  status: Generated<
+    'queued' | 'running' | 'succeeded' | 'partiallySucceeded' | 'failed' | 'cancelled'
+  >;
+  params: ColumnType<Record<string, unknown>, string | undefined, string>;
+  result: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  total: number | null;
+  done: Generated<number>;
+  failed: Generated<number>;
+  error: string | null;
+  created_by_id: string;
+  created_by_name: string;
+  source: Generated<'api' | 'ui' | 'import' | 'sync' | 'system'>;
+  customer_id: string | null;
+  ticket_id: string | null;
+  request_id: string | null;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  run_after: Timestamp;
+  cancel_requested: Generated<boolean>;
+  locked_by: string | null;
+  locked_until: NullableTimestamp;
+  created_at: Timestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
+export interface JobItemErrorsTable {
+  job_id: string;
+  seq: number;
+  item: string;
+  code: string;
+  message: string;
+}
+
 export interface DB {
+  jobs: JobsTable;
+  job_item_errors: JobItemErrorsTable;
   customers: CustomersTable;
   sites: SitesTable;
   ranges: RangesTable;
