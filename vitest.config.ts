@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` is pure code (no database); `db` runs against a real
+// Three projects: `unit` is pure code (no database); `db` runs against a real
 // PostgreSQL — embedded by default, TEST_DATABASE_URL for a server. `.ci/run`
-// repeats the `db` project against Debian's PostgreSQL server.
+// repeats the `db` project against Debian's PostgreSQL server. `e2e` drives
+// the portal in a real browser.
 export default defineConfig({
   test: {
     env: { TZ: 'UTC' },
@@ -17,6 +18,19 @@ export default defineConfig({
           name: 'db',
           include: ['test/db/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // The portal in headless Chromium (playwright-core, /usr/bin/chromium)
+        // against an in-process server on a cloned test database; builds
+        // portal/dist first when it is older than portal/src.
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts', 'test/e2e/build-portal.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import { auditRoutes } from './audit/audit.routes.js';
 import { AuditEventSchema } from './audit/audit.presenter.js';
 import { tokensRoutes } from './auth/tokens.routes.js';
@@ -16,6 +17,9 @@ import { customersRoutes } from './customers/customers.routes.js';
 import { createCustomersService } from './customers/customers.service.js';
 import type { Db } from './db/pool.js';
 import { createMetrics, healthRoutes } from './health/health.routes.js';
+import { exportsRoutes } from './exports/exports.routes.js';
+import { importsRoutes } from './imports/imports.routes.js';
+import { jobsRoutes } from './jobs/jobs.routes.js';
 import auth from './http/auth.js';
 import { toProblem } from './http/errors.js';
 import idempotency from './http/idempotency.js';
@@ -23,10 +27,22 @@ import { Problem } from './http/schemas.js';
 import { NumberSchema } from './numbers/numbers.presenter.js';
 import { numbersRoutes } from './numbers/numbers.routes.js';
 import { createNumbersService } from './numbers/numbers.service.js';
+import { portalRoutes } from './portal/portal.routes.js';
 import { rangesRoutes } from './ranges/ranges.routes.js';
+import { routingRoutes } from './routing/routing.routes.js';
 import { createRangesService } from './ranges/ranges.service.js';
 import { sitesRoutes } from './sites/sites.routes.js';
+import { addressesRoutes } from './addresses/addresses.routes.js';
+import { createAddressesService } from './addresses/addresses.service.js';
+import { consentsRoutes } from './consents/consents.routes.js';
+import { createConsentsService } from './consents/consents.service.js';
+import { servicesRoutes } from './services/services.routes.js';
+import { createServicesService } from './services/services.service.js';
+import { settingsRoutes } from './settings/settings.routes.js';
 import { createSitesService } from './sites/sites.service.js';
+import { authRoutes } from './users/auth.routes.js';
+import { usersRoutes } from './users/users.routes.js';
+import { createUsersService } from './users/users.service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,6 +56,8 @@ export interface AppOptions {
   /** Injected clock (tests); default the system clock. */
   now?: () => Date;
   logger?: boolean;
+  /** The pg pool behind `db`: imports and exports need a raw connection (COPY). */
+  pool?: pg.Pool;
 }
 
 export function createServices(db: Db, config: AppOptions['config'], now: () => Date) {
@@ -48,12 +66,17 @@ export function createServices(db: Db, config: AppOptions['config'], now: () => 
     now,
     coolingOffDays: (country) => config.coolingOffDaysByCountry[country] ?? config.coolingOffDays,
   });
+  const services = createServicesService({ db, numbers, now });
   return {
     numbers,
     ranges: createRangesService({ db }),
     sites: createSitesService({ db }),
     customers: createCustomersService({ db, numbers }),
     tokens: createTokensService({ db }),
+    services,
+    consents: createConsentsService({ db, services }),
+    addresses: createAddressesService({ db }),
+    users: createUsersService({ db, now }),
   };
 }
 
@@ -79,6 +102,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 10 * 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // An empty JSON body (e.g. a lifecycle action without options) means "no
+  // body", not an error; anything else goes through Fastify's safe parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    parseJson(req, text, done);
+  });
 
   app.decorate('db', opts.db);
   const services = createServices(opts.db, opts.config, now);
@@ -179,10 +212,22 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(rangesRoutes, { ranges: services.ranges, now });
       await api.register(sitesRoutes, { sites: services.sites });
       await api.register(customersRoutes, { customers: services.customers });
+      await api.register(servicesRoutes, { services: services.services });
+      await api.register(settingsRoutes);
+      await api.register(consentsRoutes, { consents: services.consents });
+      await api.register(addressesRoutes, { addresses: services.addresses });
+      await api.register(routingRoutes, { now });
       await api.register(tokensRoutes, { tokens: services.tokens });
+      await api.register(authRoutes, { users: services.users });
+      await api.register(usersRoutes, { users: services.users });
       await api.register(auditRoutes);
+      await api.register(jobsRoutes, { db: opts.db });
+      await api.register(importsRoutes, { db: opts.db, pool: opts.pool });
+      await api.register(exportsRoutes, { db: opts.db, pool: opts.pool, now });
     },
     { prefix: '/api/v1' },
   );
+  // Last: the portal's catch-all GET never shadows an API route.
+  await app.register(portalRoutes);
   return app;
 }

@@ -8,7 +8,9 @@ import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { DomainError } from './domain/errors.js';
 import { AppError } from './http/errors.js';
+import { registerBulkCommands } from './jobs/bulk.cli.js';
 import { startServer } from './server.js';
+import { randomPassword } from './users/passwords.js';
 import type { Actor } from './actor.js';
 
 const cliActor: Actor = {
@@ -146,6 +148,56 @@ tokens
     );
     console.log(secret);
   });
+
+const users = program.command('users').description('people who sign in to the portal');
+users
+  .command('add')
+  .description('create a portal user; prints a generated password once unless --password-stdin')
+  .requiredOption('--email <address>', 'e-mail address (the sign-in name)')
+  .requiredOption('--name <name>', 'display name')
+  .option('--permissions <list>', `comma-separated: ${permissions.join(', ')}`, 'read')
+  .option('--scope <scope>', '"operator" or "customer:<uuid>"', 'operator')
+  .option('--password-stdin', 'read the password from the first line of standard input')
+  .action(
+    async (o: {
+      email: string;
+      name: string;
+      permissions: string;
+      scope: string;
+      passwordStdin?: boolean;
+    }) => {
+      const perms = o.permissions.split(',').map((p) => p.trim());
+      const bad = perms.filter((p) => !(permissions as readonly string[]).includes(p));
+      if (bad.length) throw new InvalidArgumentError(`unknown permission(s): ${bad.join(', ')}`);
+      const password = o.passwordStdin ? await readFirstLine() : randomPassword();
+      const row = await withServices((s) =>
+        s.users.create(cliActor, {
+          email: o.email,
+          name: o.name,
+          password,
+          permissions: perms as Permission[],
+          scope: o.scope,
+        }),
+      );
+      console.error(`user ${row.email} (${row.permissions.join(',')}, ${row.scope}) created`);
+      if (!o.passwordStdin) {
+        console.error('its password is shown only now:');
+        console.log(password);
+      }
+    },
+  );
+
+/** The first line of standard input, without its line ending. */
+async function readFirstLine(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split(/\r?\n/)[0] ?? '';
+}
+
+registerBulkCommands(program, cliActor);
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof AppError || err instanceof DomainError) {

@@ -21,6 +21,8 @@ export interface Config {
   coolingOffDaysByCountry: Record<string, number>;
   /** LOG_LEVEL, default info. */
   logLevel: string;
+  /** NUMBAT_WORKER, default on: `serve` also runs the job worker ("off" to run workers apart). */
+  worker: boolean;
 }
 
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -54,5 +56,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     coolingOffDays: int('NUMBAT_COOLING_OFF_DAYS', env.NUMBAT_COOLING_OFF_DAYS, 90),
     coolingOffDaysByCountry: byCountry(env.NUMBAT_COOLING_OFF_DAYS_BY_COUNTRY),
     logLevel: env.LOG_LEVEL || 'info',
+    worker: !['off', 'false', '0', 'no'].includes((env.NUMBAT_WORKER ?? '').toLowerCase()),
   };
 }

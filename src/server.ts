@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import { createTokensService } from './auth/tokens.service.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { startJobWorker } from './jobs/run-worker.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -38,14 +39,21 @@ export async function startServer(
   } else if (boot) {
     log('First start: created the admin API token from NUMBAT_ADMIN_TOKEN.');
   }
-  const app = await buildApp({ db: database.db, config });
+  const app = await buildApp({ db: database.db, pool: database.pool, config });
   const address = await app.listen({ host: config.host, port: config.port });
   log(`Numbat is listening on ${address} (API docs: ${address}/api/docs)`);
+  // Jobs (imports, bulk actions) run in this process unless NUMBAT_WORKER=off.
+  const worker = config.worker
+    ? startJobWorker(database, config, (m, err) =>
+        app.log.error({ err }, m),
+      )
+    : null;
   return {
     app,
     database,
     url: address,
     close: async () => {
+      await worker?.stop();
       await app.close();
       await database.close();
     },

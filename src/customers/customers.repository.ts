@@ -34,6 +34,9 @@ export function listCustomers(
     status?: string | undefined;
     q?: string | undefined;
     only?: string | null;
+    teamsTenantId?: string | undefined;
+    webexOrgId?: string | undefined;
+    correlationId?: string | undefined;
     limit: number;
   },
 ) {
@@ -41,6 +44,9 @@ export function listCustomers(
   if (f.after) q = q.where('account_name', '>', f.after);
   if (f.status) q = q.where('status', '=', f.status as CustomerRow['status']);
   if (f.only) q = q.where('id', '=', f.only);
+  if (f.teamsTenantId) q = q.where('teams_tenant_id', '=', f.teamsTenantId);
+  if (f.webexOrgId) q = q.where('webex_org_id', '=', f.webexOrgId);
+  if (f.correlationId) q = q.where('correlation_id', '=', f.correlationId);
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     q = q.where((eb) => eb.or([eb('name', 'ilike', like), eb('account_name', 'ilike', like)]));

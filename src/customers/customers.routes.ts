@@ -20,7 +20,7 @@ const Status = Type.Union([
   Type.Literal('closed'),
 ]);
 
-const CustomerSchema = Type.Object(
+export const CustomerSchema = Type.Object(
   {
     id: Uuid,
     name: Type.String(),
@@ -36,7 +36,7 @@ const CustomerSchema = Type.Object(
   { $id: 'Customer' },
 );
 
-const present = (r: CustomerRow): Static<typeof CustomerSchema> => ({
+export const presentCustomer = (r: CustomerRow): Static<typeof CustomerSchema> => ({
   id: r.id,
   name: r.name,
   accountName: r.account_name,
@@ -92,7 +92,7 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersSe
         .code(201)
         .header('location', `/api/v1/customers/${row.id}`)
         .header('etag', `"${row.version}"`);
-      return present(row);
+      return presentCustomer(row);
     },
   );
 
@@ -108,6 +108,9 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersSe
             ...PageQuery,
             status: Type.Optional(Status),
             q: Type.Optional(Type.String({ maxLength: 100 })),
+            teamsTenantId: Type.Optional(Uuid),
+            webexOrgId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            correlationId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
           },
           { additionalProperties: false },
         ),
@@ -125,11 +128,17 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersSe
         after: req.query.cursor,
         status: req.query.status,
         q: req.query.q,
+        teamsTenantId: req.query.teamsTenantId,
+        webexOrgId: req.query.webexOrgId,
+        correlationId: req.query.correlationId,
         limit: limit + 1,
       });
       const more = rows.length > limit;
       if (more) rows.pop();
-      return { items: rows.map(present), nextCursor: more ? rows.at(-1)!.account_name : null };
+      return {
+        items: rows.map(presentCustomer),
+        nextCursor: more ? rows.at(-1)!.account_name : null,
+      };
     },
   );
 
@@ -147,7 +156,7 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersSe
     async (req, reply) => {
       const row = await customers.get(principalOf(req), req.params.id);
       reply.header('etag', `"${row.version}"`);
-      return present(row);
+      return presentCustomer(row);
     },
   );
 
@@ -172,7 +181,7 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersSe
         req.headers['if-match'],
       );
       reply.header('etag', `"${row.version}"`);
-      return present(row);
+      return presentCustomer(row);
     },
   );
 
@@ -193,6 +202,8 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersSe
       },
     },
     async (req) =>
-      present(await customers.close(actorOf(req), req.params.id, req.body.releaseNumbers ?? false)),
+      presentCustomer(
+        await customers.close(actorOf(req), req.params.id, req.body.releaseNumbers ?? false),
+      ),
   );
 };

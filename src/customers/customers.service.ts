@@ -62,6 +62,9 @@ export function createCustomersService(deps: { db: Db; numbers: NumbersService }
         after?: string | undefined;
         status?: string | undefined;
         q?: string | undefined;
+        teamsTenantId?: string | undefined;
+        webexOrgId?: string | undefined;
+        correlationId?: string | undefined;
         limit: number;
       },
     ) => repo.listCustomers(db, { ...f, only: customerScope(principal) }),
@@ -108,6 +111,23 @@ export function createCustomersService(deps: { db: Db; numbers: NumbersService }
           }
           if (row.status === 'closed')
             throw new AppError('CUSTOMER_CLOSED', `customer ${id} is closed`);
+          // The platform keys a tenant's numbers by tenant id: it changes only
+          // while no Teams service holds numbers (ACG AccountServiceDetails).
+          if (input.teamsTenantId !== undefined && input.teamsTenantId !== row.teams_tenant_id) {
+            const teams = await trx
+              .selectFrom('numbers')
+              .innerJoin('services', 'services.id', 'numbers.service_id')
+              .select('numbers.e164')
+              .where('services.customer_id', '=', id)
+              .where('services.platform', 'in', ['teamsOperatorConnect', 'teamsPhoneMobile'])
+              .limit(1)
+              .executeTakeFirst();
+            if (teams)
+              throw new AppError(
+                'CONFLICT',
+                `customer ${row.account_name} has numbers on Teams services; its Teams tenant id cannot change`,
+              );
+          }
           const set: Record<string, unknown> = {};
           const changes: Record<string, [unknown, unknown]> = {};
           for (const [k, v] of Object.entries(input)) {

@@ -7,6 +7,9 @@
 import type pg from 'pg';
 import { sql as m0001 } from './migrations/0001_init.js';
 import { sql as m0002 } from './migrations/0002_jobs.js';
+import { sql as m0003 } from './migrations/0003_bulk.js';
+import { sql as m0004 } from './migrations/0004_services.js';
+import { sql as m0005 } from './migrations/0005_users.js';
 
 export interface Migration {
   id: number;
@@ -17,6 +20,9 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { id: 1, name: 'init', sql: m0001 },
   { id: 2, name: 'jobs', sql: m0002 },
+  { id: 3, name: 'bulk', sql: m0003 },
+  { id: 4, name: 'services', sql: m0004 },
+  { id: 5, name: 'users', sql: m0005 },
 ];
 
 /** Arbitrary constant: the advisory lock key that serialises migrators. */

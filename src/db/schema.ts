@@ -157,6 +157,26 @@ export interface JobsTable {
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
   updated_at: Timestamp;
+  /** 0003: last heartbeat of the worker holding the lease. */
+  heartbeat_at: NullableTimestamp;
+  /** 0003: what the job is doing now (e.g. "validating", "merging"). */
+  progress_note: string | null;
+}
+
+/** 0003: an uploaded file of an asynchronous job, in chunks. */
+export interface JobFilesTable {
+  job_id: string;
+  seq: number;
+  data: Buffer;
+}
+
+/** 0003: R-50 commit marker of an import (content hash + options). */
+export interface ImportCommitsTable {
+  content_key: string;
+  job_id: string;
+  imported: number;
+  invalid: number;
+  committed_at: Timestamp;
 }
 
 export interface JobItemErrorsTable {
@@ -167,9 +187,115 @@ export interface JobItemErrorsTable {
   message: string;
 }
 
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  name: string;
+  password_hash: string;
+  permissions: string[];
+  scope: string;
+  disabled: Generated<boolean>;
+  failed_sign_ins: Generated<number>;
+  sign_in_blocked_until: NullableTimestamp;
+  last_sign_in_at: NullableTimestamp;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface UserSessionsTable {
+  id_hash: string;
+  user_id: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  user_agent: string | null;
+}
+
+export type Platform =
+  'teamsOperatorConnect' | 'teamsPhoneMobile' | 'webexCloudConnect' | 'hostedVoice';
+export type ServiceStatus = 'pendingConsent' | 'pendingProvisioning' | 'ready' | 'removing';
+
+export interface ServicesTable {
+  id: Generated<string>;
+  customer_id: string;
+  platform: Platform;
+  status: ServiceStatus;
+  sync_enabled: Generated<boolean>;
+  mode: 'integrated' | 'nonIntegrated' | null;
+  sip_connection: string | null;
+  calling_profile_id: string | null;
+  quantity: number | null;
+  site_id: string | null;
+  consented_at: NullableTimestamp;
+  last_modified_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export type RelationshipStatus =
+  | 'consentAcknowledged'
+  | 'customerContacted'
+  | 'agreementSigned'
+  | 'consentDeclined'
+  | 'contractTerminated';
+
+export interface ConsentsTable {
+  tenant_id: string;
+  external_id: string | null;
+  platform_status: Generated<'active' | 'suspended' | 'removed'>;
+  consented_at: NullableTimestamp;
+  platform_modified_at: NullableTimestamp;
+  consented_countries: Generated<string[]>;
+  contacts: ColumnType<Record<string, unknown>[], string | undefined, string>;
+  relationship_status: Generated<RelationshipStatus>;
+  relationship_reason: string | null;
+  relationship_ticket_id: string | null;
+  relationship_modified_at: Timestamp;
+  customer_id: string | null;
+  source: 'api' | 'ui' | 'import' | 'sync' | 'system';
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface CivicAddressesTable {
+  id: Generated<string>;
+  customer_id: string | null;
+  source: 'operator' | 'sync';
+  external_id: string | null;
+  company_name: string | null;
+  description: string | null;
+  street: string | null;
+  city: string | null;
+  region: string | null;
+  postal_code: string | null;
+  country: string;
+  validated: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface LocationsTable {
+  id: Generated<string>;
+  civic_address_id: string;
+  external_id: string | null;
+  description: string | null;
+  additional_info: string | null;
+  is_default: Generated<boolean>;
+  elin: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   jobs: JobsTable;
   job_item_errors: JobItemErrorsTable;
+  job_files: JobFilesTable;
+  import_commits: ImportCommitsTable;
   customers: CustomersTable;
   sites: SitesTable;
   ranges: RangesTable;
@@ -178,4 +304,10 @@ export interface DB {
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;
   settings: SettingsTable;
+  services: ServicesTable;
+  consents: ConsentsTable;
+  civic_addresses: CivicAddressesTable;
+  locations: LocationsTable;
+  users: UsersTable;
+  user_sessions: UserSessionsTable;
 }

@@ -41,6 +41,26 @@ export const errorCodes = [
   'NOT_LOCKED',
   'ALREADY_MAIN',
   'NOT_MAIN',
+  /** R-30: the service's status does not allow this (details.status, details.event). */
+  'SERVICE_STATUS',
+  /** R-31: custom SIP headers are not available on Teams Phone Mobile numbers. */
+  'CUSTOM_SIP_HEADER_NOT_ALLOWED',
+  /** R-32: the usage is not a number type of the service's platform. */
+  'USAGE_NOT_ALLOWED',
+  /** R-33: `user` numbers have CAC 2, fixed. */
+  'CAC_FIXED',
+  /** A capability the service's platform does not offer (e.g. `mobile` off Teams Phone Mobile). */
+  'CAPABILITY_NOT_ALLOWED',
+  /** R-37: a `user` number on a Teams service needs a civic address and location. */
+  'EMERGENCY_ADDRESS_REQUIRED',
+  /** R-34: declining a consent or terminating a contract needs a reason. */
+  'REASON_REQUIRED',
+  /** A consent's customer relationship cannot move between these statuses. */
+  'RELATIONSHIP_TRANSITION',
+  /** SPEC §6: addresses that arrived by sync are read-only. */
+  'ADDRESS_READ_ONLY',
+  /** An address or location still used by numbers cannot be deleted. */
+  'ADDRESS_IN_USE',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

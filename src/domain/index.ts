@@ -2,3 +2,5 @@
 export * from './errors.js';
 export * from './e164.js';
 export * from './lifecycle.js';
+export * from './allocation.js';
+export * from './platform.js';

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import client from 'prom-client';
+import type { Db } from '../db/pool.js';
 
 export const healthRoutes: FastifyPluginAsync<{ registry: client.Registry }> = async (
   app,
@@ -35,7 +36,7 @@ export const healthRoutes: FastifyPluginAsync<{ registry: client.Registry }> = a
 };
 
 /** Metrics: request latency, and numbers by state read at scrape time (cached 15 s). */
-export function createMetrics(db: import('../db/pool.js').Db) {
+export function createMetrics(db: Db) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   const httpDuration = new client.Histogram({

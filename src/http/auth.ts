@@ -3,7 +3,11 @@
  * (`config.permission`), and registering a route without one fails at start.
  * Bearer tokens are looked up by hash; a short cache keeps that lookup off the
  * hot path (a revoked token stops working within TOKEN_CACHE_MS).
+ * Without an Authorization header, the portal's session cookie authenticates
+ * (src/users): its requests act with source `ui`, and every request that is
+ * not GET/HEAD/OPTIONS must carry the session's CSRF token in X-CSRF-Token.
  */
+import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Actor } from '../actor.js';
@@ -17,6 +21,8 @@ import {
 import { hashToken } from '../auth/tokens.js';
 import { findActiveByHash, touchToken } from '../auth/tokens.repository.js';
 import type { Db } from '../db/pool.js';
+import { sessionPrincipal } from '../users/session-auth.js';
+import { CSRF_HEADER, csrfTokenMatches, SESSION_COOKIE } from '../users/sessions.js';
 import { AppError } from './errors.js';
 
 declare module 'fastify' {
@@ -26,6 +32,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** How the principal was authenticated: API token or portal session cookie. */
+    authMethod: 'token' | 'session' | null;
   }
   interface FastifyInstance {
     /** Forget cached token look-ups (after a revocation in this process). */
@@ -34,6 +42,8 @@ declare module 'fastify' {
 }
 
 const TOKEN_CACHE_MS = 5_000;
+/** Methods that change nothing: no CSRF token needed. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The principal of an authenticated request (routes with a permission only). */
 export function principalOf(req: FastifyRequest): Principal {
@@ -55,20 +65,23 @@ export function actorOf(req: FastifyRequest): Actor {
       [{ field: 'X-Ticket-Id', message: `at most ${TICKET_MAX} characters` }],
     );
   }
-  return { principal: principalOf(req), source: 'api', requestId: req.id, ticketId };
+  const source = req.authMethod === 'session' ? 'ui' : 'api';
+  return { principal: principalOf(req), source, requestId: req.id, ticketId };
 }
 
 export default fp(async function auth(app: FastifyInstance, opts: { db: Db }) {
   const cache = new Map<string, { principal: Principal | null; until: number }>();
 
   app.decorateRequest('principal', null);
+  app.decorateRequest('authMethod', null);
+  if (!app.hasDecorator('parseCookie')) await app.register(cookie);
   app.decorate('invalidateTokenCache', () => cache.clear());
 
   app.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
     const isDocs = route.url.startsWith('/api/docs');
     if (!permission && !isDocs) {
-      throw new Error(`route ${route.method} ${route.url} does not declare its permission (R-1)`);
+      throw new Error(`route ${String(route.method)} ${route.url} does not declare its permission (R-1)`);
     }
   });
 
@@ -103,6 +116,23 @@ export default fp(async function auth(app: FastifyInstance, opts: { db: Db }) {
     const permission = req.routeOptions.config?.permission;
     if (!permission || permission === 'public') return;
     const header = req.headers.authorization;
+    const session = header ? undefined : req.cookies[SESSION_COOKIE];
+    if (session) {
+      const principal = await sessionPrincipal(opts.db, session);
+      if (!principal) throw new AppError('UNAUTHENTICATED', 'your session has ended; sign in again');
+      if (!SAFE_METHODS.has(req.method) && !csrfTokenMatches(session, req.headers[CSRF_HEADER])) {
+        throw new AppError(
+          'CSRF_TOKEN_INVALID',
+          'the X-CSRF-Token header is missing or wrong; reload the page and try again',
+        );
+      }
+      if (!can(principal, permission)) {
+        throw new AppError('FORBIDDEN', `this endpoint needs the "${permission}" permission`);
+      }
+      req.principal = principal;
+      req.authMethod = 'session';
+      return;
+    }
     const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!m)
       throw new AppError('UNAUTHENTICATED', 'send an API token as "Authorization: Bearer <token>"');
@@ -113,5 +143,6 @@ export default fp(async function auth(app: FastifyInstance, opts: { db: Db }) {
       throw new AppError('FORBIDDEN', `this endpoint needs the "${permission}" permission`);
     }
     req.principal = principal;
+    req.authMethod = 'token';
   });
 });

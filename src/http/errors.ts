@@ -11,6 +11,7 @@ export type AppErrorCode =
   | 'NOT_FOUND'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
+  | 'CSRF_TOKEN_INVALID'
   | 'VALIDATION_FAILED'
   | 'PRECONDITION_FAILED'
   | 'PRECONDITION_REQUIRED'
@@ -48,6 +49,7 @@ const appStatus: Record<AppErrorCode, number> = {
   NOT_FOUND: 404,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  CSRF_TOKEN_INVALID: 403,
   VALIDATION_FAILED: 400,
   PRECONDITION_FAILED: 412,
   PRECONDITION_REQUIRED: 428,
@@ -68,7 +70,13 @@ const domainStatus = (code: ErrorCode): number =>
   code === 'INVALID_NUMBER' ||
   code === 'INVALID_RANGE' ||
   code === 'COUNTRY_MISMATCH' ||
-  code === 'LOCK_REASON_REQUIRED'
+  code === 'LOCK_REASON_REQUIRED' ||
+  code === 'CUSTOM_SIP_HEADER_NOT_ALLOWED' ||
+  code === 'USAGE_NOT_ALLOWED' ||
+  code === 'CAC_FIXED' ||
+  code === 'CAPABILITY_NOT_ALLOWED' ||
+  code === 'EMERGENCY_ADDRESS_REQUIRED' ||
+  code === 'REASON_REQUIRED'
     ? 422
     : 409;
 

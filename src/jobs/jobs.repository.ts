@@ -73,3 +73,227 @@ export async function insertItemErrors(
     FROM jsonb_to_recordset(${JSON.stringify(errors.map((e, i) => ({ ...e, ord: i + 1 })))}::jsonb)
       AS e(item text, code text, message text, ord int)`.execute(db);
 }
+
+// ---------------------------------------------------------------------------
+// Worker side (issue 3): claiming with FOR UPDATE SKIP LOCKED under a lease.
+
+/**
+ * Claim one job: a queued job that is due, or a running job whose lease ran
+ * out (its worker died). SKIP LOCKED lets many workers claim concurrently
+ * without queueing behind each other or taking the same job.
+ */
+export async function claimJob(
+  db: Db,
+  workerId: string,
+  leaseMs: number,
+  kinds: readonly string[],
+): Promise<JobRow | undefined> {
+  if (kinds.length === 0) return undefined;
+  const r = await sql<JobRow>`
+    UPDATE jobs j SET
+      status = 'running', attempts = j.attempts + 1, locked_by = ${workerId},
+      locked_until = now() + ${`${leaseMs} milliseconds`}::interval, heartbeat_at = now(),
+      started_at = coalesce(j.started_at, now()), updated_at = now()
+    WHERE j.id = (
+      SELECT id FROM jobs
+      WHERE kind = ANY(${[...kinds]}::text[])
+        AND ((status = 'queued' AND run_after <= now())
+          OR (status = 'running' AND locked_until < now()))
+      ORDER BY run_after, created_at
+      FOR UPDATE SKIP LOCKED
+      LIMIT 1)
+    RETURNING j.*`.execute(db);
+  return r.rows[0];
+}
+
+/** Extend the lease; false when this worker no longer holds the job. */
+export async function heartbeat(
+  db: Db,
+  jobId: string,
+  workerId: string,
+  leaseMs: number,
+): Promise<{ held: boolean; cancelRequested: boolean }> {
+  const r = await sql<{ cancel_requested: boolean }>`
+    UPDATE jobs SET locked_until = now() + ${`${leaseMs} milliseconds`}::interval,
+      heartbeat_at = now()
+    WHERE id = ${jobId} AND locked_by = ${workerId} AND status = 'running'
+    RETURNING cancel_requested`.execute(db);
+  const row = r.rows[0];
+  return { held: row !== undefined, cancelRequested: row?.cancel_requested ?? false };
+}
+
+export async function setProgress(
+  db: Db,
+  jobId: string,
+  p: { done?: number; failed?: number; total?: number | null; note?: string | null },
+): Promise<void> {
+  const set: Record<string, unknown> = { updated_at: new Date() };
+  if (p.done !== undefined) set.done = p.done;
+  if (p.failed !== undefined) set.failed = p.failed;
+  if (p.total !== undefined) set.total = p.total;
+  if (p.note !== undefined) set.progress_note = p.note;
+  await db.updateTable('jobs').set(set).where('id', '=', jobId).execute();
+}
+
+/** Final state; only the worker holding the job may finish it. */
+export async function finishJob(
+  db: Db,
+  jobId: string,
+  workerId: string | null,
+  f: {
+    status: 'succeeded' | 'partiallySucceeded' | 'failed' | 'cancelled';
+    result?: Record<string, unknown> | null;
+    error?: string | null;
+  },
+): Promise<boolean> {
+  let q = db
+    .updateTable('jobs')
+    .set({
+      status: f.status,
+      result: f.result === undefined ? undefined : f.result ? JSON.stringify(f.result) : null,
+      error: f.error ?? null,
+      finished_at: new Date(),
+      updated_at: new Date(),
+      locked_by: null,
+      locked_until: null,
+      progress_note: null,
+    })
+    .where('id', '=', jobId)
+    .where('status', 'in', ['running', 'queued']);
+  if (workerId !== null) q = q.where('locked_by', '=', workerId);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** A failed attempt that may be retried: back to the queue after `delayMs`. */
+export async function requeueJob(
+  db: Db,
+  jobId: string,
+  workerId: string,
+  error: string,
+  delayMs: number,
+): Promise<void> {
+  await sql`
+    UPDATE jobs SET status = 'queued', error = ${error}, locked_by = NULL, locked_until = NULL,
+      run_after = now() + ${`${delayMs} milliseconds`}::interval, updated_at = now()
+    WHERE id = ${jobId} AND locked_by = ${workerId} AND status = 'running'`.execute(db);
+}
+
+export interface JobListFilter {
+  customerId?: string | undefined;
+  kind?: string | undefined;
+  status?: JobStatus | undefined;
+  /** Keyset: jobs listed after this job (created before it, ties by id). */
+  afterId?: string | undefined;
+  limit: number;
+}
+
+export function listJobs(db: Db, f: JobListFilter): Promise<JobRow[]> {
+  let q = db
+    .selectFrom('jobs')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(f.limit);
+  if (f.customerId) q = q.where('customer_id', '=', f.customerId);
+  if (f.kind) q = q.where('kind', '=', f.kind);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.afterId) {
+    // Compared in SQL: created_at has microseconds, a JS Date only milliseconds.
+    q = q.where(
+      sql<boolean>`(created_at, id) < (SELECT j.created_at, j.id FROM jobs j WHERE j.id = ${f.afterId})`,
+    );
+  }
+  return q.execute();
+}
+
+export function itemErrors(db: Db, jobId: string, afterSeq: number, limit: number) {
+  return db
+    .selectFrom('job_item_errors')
+    .selectAll()
+    .where('job_id', '=', jobId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+}
+
+/** Cancel: a queued job ends at once; a running one is asked to stop (cancel_requested). */
+export async function requestCancel(db: Db, jobId: string): Promise<JobRow | undefined> {
+  const r = await sql<JobRow>`
+    UPDATE jobs SET
+      cancel_requested = (status = 'running'),
+      status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
+      finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END,
+      updated_at = now()
+    WHERE id = ${jobId} AND status IN ('queued', 'running')
+    RETURNING *`.execute(db);
+  return r.rows[0];
+}
+
+/** Retry a finished, unsuccessful job: back to the queue with a clean slate. */
+export async function resetForRetry(trx: Db, jobId: string): Promise<JobRow | undefined> {
+  {
+    const row = await trx
+      .updateTable('jobs')
+      .set({
+        status: 'queued',
+        attempts: 0,
+        done: 0,
+        failed: 0,
+        error: null,
+        result: null,
+        cancel_requested: false,
+        run_after: new Date(),
+        started_at: null,
+        finished_at: null,
+        locked_by: null,
+        locked_until: null,
+        progress_note: null,
+        updated_at: new Date(),
+      })
+      .where('id', '=', jobId)
+      .where('status', 'in', ['failed', 'cancelled', 'partiallySucceeded'])
+      .returningAll()
+      .executeTakeFirst();
+    if (row) await trx.deleteFrom('job_item_errors').where('job_id', '=', jobId).execute();
+    return row;
+  }
+}
+
+/** Store an uploaded file of a job in chunks (same transaction as the job). */
+export async function storeJobFile(
+  db: Db,
+  jobId: string,
+  chunks: readonly Buffer[],
+): Promise<void> {
+  for (let i = 0; i < chunks.length; i += 16) {
+    await db
+      .insertInto('job_files')
+      .values(chunks.slice(i, i + 16).map((data, k) => ({ job_id: jobId, seq: i + k, data })))
+      .execute();
+  }
+}
+
+export async function* readJobFile(db: Db, jobId: string): AsyncGenerator<Buffer> {
+  for (let seq = 0; ; seq++) {
+    const row = await db
+      .selectFrom('job_files')
+      .select('data')
+      .where('job_id', '=', jobId)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    if (!row) return;
+    yield row.data;
+  }
+}
+
+export async function hasJobFile(db: Db, jobId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('job_files')
+    .select('seq')
+    .where('job_id', '=', jobId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

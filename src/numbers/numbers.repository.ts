@@ -134,7 +134,14 @@ export async function applyUpdates(
       cooling_off_until = u.cooling_off_until, assignment_type = u.assignment_type,
       assignment_target_id = u.assignment_target_id,
       assignment_target_name = u.assignment_target_name,
-      acquired_at = u.acquired_at, updated_at = now(), version = n.version + 1
+      acquired_at = u.acquired_at, updated_at = now(), version = n.version + 1,
+      -- A number leaving its customer leaves that customer's service and
+      -- emergency address behind (migration 0004's composite foreign keys).
+      service_id = CASE WHEN u.customer_id IS NOT DISTINCT FROM n.customer_id THEN n.service_id END,
+      civic_address_id =
+        CASE WHEN u.customer_id IS NOT DISTINCT FROM n.customer_id THEN n.civic_address_id END,
+      location_id = CASE WHEN u.customer_id IS NOT DISTINCT FROM n.customer_id THEN n.location_id END,
+      customer_may_update = u.customer_id IS NOT DISTINCT FROM n.customer_id AND n.customer_may_update
     FROM jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) AS u(
       e164 text, status text, holder_type text, customer_id uuid, main_number boolean,
       locked boolean, lock_reason text, cooling_off_until timestamptz, assignment_type text,

@@ -14,7 +14,6 @@ import {
 } from '../domain/lifecycle.js';
 import {
   Country,
-  E164,
   errorResponses,
   Holder,
   IfMatchHeaders,
@@ -31,10 +30,11 @@ import {
   Kind,
   NumberSchema,
   presentNumber,
-  Status,
   Usage,
 } from './numbers.presenter.js';
 import { BULK_LIMIT, etagOf, type NumbersService } from './numbers.service.js';
+import { BULK_JOB_MAX_NUMBERS, BulkFilter, enqueueBulkJob } from '../jobs/bulk.job.js';
+import { JobSchema, presentJob } from '../jobs/jobs.presenter.js';
 
 const E164Param = Type.Object({
   e164: Type.String({
@@ -154,8 +154,15 @@ const PatchBody = Type.Object(
     emergency: Type.Optional(
       Type.Object(
         {
-          civicAddressId: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
-          locationId: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+          civicAddressId: Type.Optional(Nullable(Uuid)),
+          locationId: Type.Optional(
+            Nullable(
+              Type.String({
+                format: 'uuid',
+                description: "Default: the address's default location",
+              }),
+            ),
+          ),
           customerMayUpdate: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },
@@ -168,6 +175,9 @@ const PatchBody = Type.Object(
     serviceInfo: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
     siteId: Type.Optional(Nullable(Uuid)),
     rangeId: Type.Optional(Nullable(Uuid)),
+    serviceId: Type.Optional(
+      Nullable(Type.String({ format: 'uuid', description: "One of the holder's services" })),
+    ),
   },
   { additionalProperties: false },
 );
@@ -325,14 +335,17 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{
       config: { permission: 'write' },
       schema: {
         tags,
-        summary: `Apply a lifecycle action to up to ${BULK_LIMIT} numbers; per-number results`,
+        summary: `Apply a lifecycle action to numbers: up to ${BULK_LIMIT} answer per-number results; more, or a filter, run as a job (202 + Location)`,
         params: Type.Object({ action: ActionName }),
         body: Type.Object(
           {
-            numbers: Type.Array(Type.String({ maxLength: 20 }), {
-              minItems: 1,
-              maxItems: BULK_LIMIT,
-            }),
+            numbers: Type.Optional(
+              Type.Array(Type.String({ maxLength: 20 }), {
+                minItems: 1,
+                maxItems: BULK_JOB_MAX_NUMBERS,
+              }),
+            ),
+            filter: Type.Optional(BulkFilter),
             holder: Type.Optional(Holder),
             assignment: Type.Optional(Assignment),
             reason: Type.Optional(Type.String({ maxLength: 500 })),
@@ -344,14 +357,31 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{
             results: Type.Array(BulkResult),
             summary: Type.Object({ ok: Type.Integer(), failed: Type.Integer() }),
           }),
+          202: JobSchema,
           ...errorResponses(400, 403),
         },
       },
     },
-    async (req) => {
-      const { numbers: list, ...rest } = req.body;
+    async (req, reply) => {
+      const { numbers: list, filter, ...rest } = req.body;
       const action = toAction(req.params.action, rest);
-      const results = await numbers.bulk(actorOf(req), list, action);
+      if ((list === undefined) === (filter === undefined)) {
+        throw new AppError('VALIDATION_FAILED', 'give exactly one of "numbers" and "filter"', {}, [
+          { field: 'numbers', message: 'numbers or filter' },
+        ]);
+      }
+      // SPEC §4: more than 1,000 numbers, or a filter, run as a job.
+      if (filter || list!.length > BULK_LIMIT) {
+        const job = await enqueueBulkJob(
+          app.db,
+          actorOf(req),
+          action,
+          filter ? { filter } : { numbers: list! },
+        );
+        reply.code(202).header('location', `/api/v1/jobs/${job.id}`);
+        return presentJob(job);
+      }
+      const results = await numbers.bulk(actorOf(req), list!, action);
       const ok = results.filter((r) => r.ok).length;
       return { results, summary: { ok, failed: results.length - ok } };
     },

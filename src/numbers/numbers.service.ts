@@ -18,6 +18,7 @@ import {
   type NumberState,
 } from '../domain/lifecycle.js';
 import { AppError, errorSummary, notFound, type FieldError } from '../http/errors.js';
+import { checkNumberPatch } from '../services/number-platform.js';
 import * as repo from './numbers.repository.js';
 import type { NumberRow } from './numbers.repository.js';
 
@@ -64,6 +65,8 @@ export interface NumberPatch {
   serviceInfo?: string | null;
   siteId?: string | null;
   rangeId?: string | null;
+  /** The customer service (platform) the number is on; its platform's field rules apply. */
+  serviceId?: string | null;
 }
 
 /** API field -> column, for PATCH writes and their audit diff. */
@@ -81,6 +84,7 @@ const patchColumns = {
   civicAddressId: 'civic_address_id',
   locationId: 'location_id',
   customerMayUpdate: 'customer_may_update',
+  serviceId: 'service_id',
 } as const;
 
 export const etagOf = (row: Pick<NumberRow, 'version'>) => `"${row.version}"`;
@@ -247,6 +251,23 @@ export function createNumbersService(deps: NumbersDeps) {
   }
 
   return {
+    /**
+     * One lifecycle action on many numbers inside the caller's transaction, so
+     * other features (automatic allocation, service uploads) compose bigger
+     * all-or-nothing changes from the same rules. Locks the rows; refusals are
+     * returned, not thrown — the caller decides whether one refusal aborts all.
+     */
+    async applyInTransaction(
+      trx: Transaction<DB>,
+      actor: Actor,
+      e164s: readonly string[],
+      action: Action,
+    ): Promise<{ updated: Map<string, NumberRow>; refusals: Map<string, unknown> }> {
+      const rows = await repo.lockNumbers(trx, [...new Set(e164s)]);
+      const { updated, refusals } = await applyToRows(trx, actor, rows, action);
+      return { updated, refusals };
+    },
+
     async get(principal: Principal, e164: string): Promise<NumberRow> {
       const row = await repo.getNumber(db, e164);
       if (!row || !canSee(principal, row.customer_id)) throw notFound(`number ${e164}`);
@@ -339,6 +360,9 @@ export function createNumbersService(deps: NumbersDeps) {
               { field: 'rangeId', message: 'not found' },
             ]);
         }
+        // SPEC §5/§6: address and location of the holder, service of the holder,
+        // platform fields valid for the service (R-30..R-33, R-37, R-38).
+        Object.assign(flat, await checkNumberPatch(trx, actor, row, patch));
         const set: Record<string, unknown> = {};
         const changes: Record<string, [unknown, unknown]> = {};
         for (const [field, value] of Object.entries(flat)) {

@@ -174,13 +174,25 @@ describe('customer scope: another customer’s data is 404, never 403', () => {
   });
 
   it('can only change the emergency location, and only where the operator allows it (R-38)', async () => {
-    const patch = { emergency: { locationId: 'loc-1' } };
+    // SPEC §6: the location must be one of the customer's own (issue 4)
+    const address = await t.admin('POST', '/api/v1/civic-addresses', {
+      customerId: mine.id,
+      country: 'GB',
+      city: 'Reading',
+      locations: [{ description: 'Floor 2' }],
+    });
+    const loc = address.json().locations[0].id as string;
+    const patch = { emergency: { locationId: loc } };
     const refused = await t.call(customerToken, 'PATCH', url(n(2)), patch);
     expect(refused.statusCode).toBe(403);
     await t.admin('PATCH', url(n(2)), { emergency: { customerMayUpdate: true } });
     const ok = await t.call(customerToken, 'PATCH', url(n(2)), patch);
     expect(ok.statusCode).toBe(200);
-    expect(ok.json().emergency).toMatchObject({ locationId: 'loc-1', customerMayUpdate: true });
+    expect(ok.json().emergency).toMatchObject({
+      civicAddressId: address.json().id,
+      locationId: loc,
+      customerMayUpdate: true,
+    });
     expect((await t.call(customerToken, 'PATCH', url(n(2)), { serviceInfo: 'x' })).statusCode).toBe(
       403,
     );

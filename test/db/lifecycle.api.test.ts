@@ -137,6 +137,19 @@ describe('the whole lifecycle of one number', () => {
     }
   });
 
+  it('accepts an action with an empty JSON body', async () => {
+    const e = n(4);
+    await act(e, 'allocate', { holder: holder() });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/numbers/${encodeURIComponent(e)}/activate`,
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().status).toBe('active');
+  });
+
   it('lock needs a reason, blocks allocation (R-11), and unlock frees it', async () => {
     const e = n(3);
     const noReason = await act(e, 'lock', {});

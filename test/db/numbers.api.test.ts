@@ -233,11 +233,12 @@ describe('bulk actions (SPEC §4)', () => {
     expect(res.json().summary).toEqual({ ok: 1, failed: 3 });
   });
 
-  it('refuses more than 1000 numbers in one call', async () => {
+  it('runs more than 1000 numbers in one call as a job: 202 + Location (SPEC §4, issue 3)', async () => {
     const numbers = Array.from({ length: 1001 }, (_, i) => `+4420794${String(i).padStart(5, '0')}`);
-    expect(
-      (await t.admin('POST', '/api/v1/numbers/bulk/lock', { numbers, reason: 'x' })).statusCode,
-    ).toBe(400);
+    const res = await t.admin('POST', '/api/v1/numbers/bulk/lock', { numbers, reason: 'x' });
+    expect(res.statusCode).toBe(202);
+    expect(res.headers.location).toBe(`/api/v1/jobs/${res.json<{ id: string }>().id}`);
+    expect(res.json()).toMatchObject({ kind: 'numbers.bulk', status: 'queued' });
   });
 
   it('two numbers of one batch cannot both become the same holder’s main at a site (R-21)', async () => {

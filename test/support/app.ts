@@ -41,6 +41,7 @@ export async function createTestApp(
   const clock = { now: new Date('2026-01-15T12:00:00Z') };
   const app = await buildApp({
     db: tdb.db,
+    pool: tdb.pool,
     config: {
       coolingOffDays: opts.coolingOffDays ?? 90,
       coolingOffDaysByCountry: opts.coolingOffDaysByCountry ?? {},

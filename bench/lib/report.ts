@@ -1,0 +1,192 @@
+/**
+ * The result table (figure | ours | baseline | ratio | target | met?), printed
+ * to stdout and written with its context to bench/results/latest.md.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FigureA } from './figure-a.js';
+import type { KindResult } from './figure-b.js';
+import { ALLOCATIONS, ALLOCATORS, type Checks, type FigureC } from './figure-c.js';
+import type { BenchPostgres } from './postgres.js';
+import type { Setup } from './setup.js';
+import { int, ms, ratio, secs } from './stats.js';
+
+export const TARGETS = { rangeSeconds: 10, listP99Ms: 20 } as const;
+
+interface Row {
+  figure: string;
+  ours: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  met: string;
+}
+
+const yes = (b: boolean) => (b ? 'yes' : '**no**');
+
+function rows(a: FigureA, b: KindResult[], c: FigureC): Row[] {
+  const out: Row[] = [];
+  const aMet = yes(a.apiSeconds <= TARGETS.rangeSeconds);
+  out.push({
+    figure: 'A1. 1M-number range, POST /ranges',
+    ours: secs(a.apiSeconds),
+    baseline: `${secs(a.insertSelectSeconds)} (INSERT … SELECT generate_series, unindexed)`,
+    ratio: ratio(a.apiSeconds / a.insertSelectSeconds),
+    target: `≤ ${TARGETS.rangeSeconds} s`,
+    met: aMet,
+  });
+  out.push({
+    figure: 'A2. 1M-number range, POST /ranges',
+    ours: secs(a.apiSeconds),
+    baseline: `${secs(a.copySeconds)} (psql \\copy 1M-line CSV, unindexed)`,
+    ratio: ratio(a.apiSeconds / a.copySeconds),
+    target: `≤ ${TARGETS.rangeSeconds} s`,
+    met: aMet,
+  });
+  for (const k of b) {
+    out.push({
+      figure: `${k.key}. ${k.label}`,
+      ours: `p50 ${ms(k.api.p50)} · p99 ${ms(k.api.p99)}`,
+      baseline: `p50 ${ms(k.sql.p50)} · p99 ${ms(k.sql.p99)} (same SQL via pg)`,
+      ratio: `p50 ${ratio(k.api.p50 / k.sql.p50)} · p99 ${ratio(k.api.p99 / k.sql.p99)}`,
+      target: `p99 ≤ ${TARGETS.listP99Ms} ms`,
+      met: yes(k.api.p99 <= TARGETS.listP99Ms),
+    });
+  }
+  out.push({
+    figure: `C1. ${int(ALLOCATIONS)} allocations (count 1), ${ALLOCATORS} concurrent allocators`,
+    ours: `${int(c.api.perSecond)} /s (${secs(c.api.seconds)})`,
+    baseline: `${int(c.sql.perSecond)} /s (${secs(c.sql.seconds)}) (UPDATE … FOR UPDATE SKIP LOCKED, ${ALLOCATORS} pg connections)`,
+    ratio: ratio(c.sql.perSecond / c.api.perSecond),
+    target: '— (none set)',
+    met: 'n/a',
+  });
+  const describe = (k: Checks) =>
+    `${k.distinct}/${k.returned} distinct, reserved +${k.reservedDelta}, ${k.heldAsReturned} held as returned` +
+    (k.auditDoubles !== null
+      ? `, ${k.auditEvents} allocate events, ${k.auditDoubles} numbers with 2+`
+      : '') +
+    (k.errors.length ? `, errors: ${k.errors.join('; ')}` : '');
+  out.push({
+    figure: 'C2. no number allocated twice (checked in SQL)',
+    ours: describe(c.api.checks),
+    baseline: describe(c.sql.checks),
+    ratio: '—',
+    target: `0 doubles, reserved +${int(ALLOCATIONS)}`,
+    met: yes(c.api.checks.ok),
+  });
+  return out;
+}
+
+function table(rs: Row[]): string {
+  const esc = (s: string) => s.replaceAll('|', '\\|');
+  const lines = [
+    '| figure | ours | baseline | ratio | target | met? |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const r of rs) {
+    lines.push(
+      `| ${[r.figure, r.ours, r.baseline, r.ratio, r.target, r.met].map(esc).join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export interface Context {
+  pg: BenchPostgres;
+  setup: Setup;
+  startedAt: Date;
+  totalSeconds: number;
+  /** 1-minute load averages at the start and the end: other work on the machine skews figures. */
+  load: [number, number];
+}
+
+function machine(ctx: Context): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const s = ctx.pg.settings;
+  return [
+    `- date: ${ctx.startedAt.toISOString()}`,
+    `- machine: nproc ${os.availableParallelism()}, ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}`,
+    `- Node ${process.version}; PostgreSQL ${ctx.pg.version} (${ctx.pg.origin}); ` +
+      `fsync=${s.fsync}, synchronous_commit=${s.synchronous_commit}, full_page_writes=${s.full_page_writes}, ` +
+      `shared_buffers=${s.shared_buffers}, max_wal_size=${s.max_wal_size}`,
+    `- whole run: ${ctx.totalSeconds.toFixed(0)} s; 1-min load average ${ctx.load[0].toFixed(1)} at start, ${ctx.load[1].toFixed(1)} at end`,
+  ].join('\n');
+}
+
+const notes = (
+  requests: number,
+) => `- ratio = ours ÷ baseline for times, baseline ÷ ours for throughput: how many times
+  the baseline's cost ours pays (1.00× = as fast as the baseline).
+- Numbat runs in the bench's own process (buildApp, request logging off, pool of 20) and is
+  called over real HTTP on 127.0.0.1 with keep-alive sockets, so on this 2-core machine the
+  HTTP client, Numbat and PostgreSQL share the same CPUs.
+- A: one run each, after a CHECKPOINT. Ours inserts into the real \`numbers\` table with its
+  primary key, 7 secondary indexes (one GIN trigram), checks and foreign keys, in one
+  transaction with the range row and its audit event, then counts utilisation for the reply.
+- Before B and C: 5 customers, 10,000 numbers each allocated through the API (1,000 a call),
+  half of them activated (bulk activate), then VACUUM ANALYZE.
+- B: requests one at a time; each kind's ${requests} requests are generated from a seeded PRNG and the
+  same list is sent through the API and as SQL. The SQL is the text \`listNumbers\`
+  (src/numbers/numbers.list.ts) compiles, sent with pg; an unmeasured SQL pass warms the
+  caches first. API time = request sent → whole body received.
+- C: VACUUM ANALYZE before each side. The baseline writes no audit events; ours writes one
+  per allocation and returns the full number.`;
+
+export function report(
+  a: FigureA,
+  b: KindResult[],
+  c: FigureC,
+  ctx: Context,
+  requests: number,
+): string {
+  const t = table(rows(a, b, c));
+  const details = [
+    `- setup: allocated ${int(ctx.setup.allocated)} numbers through the API in ${secs(ctx.setup.allocateSeconds)} ` +
+      `(${int(ctx.setup.allocated / ctx.setup.allocateSeconds)} /s, 1,000 a call: p50 ${ms(ctx.setup.allocateCalls.p50)}, ` +
+      `max ${ms(ctx.setup.allocateCalls.max)} per call, before any ANALYZE of the new rows); activated ${int(ctx.setup.activated)} in ` +
+      `${secs(ctx.setup.activateSeconds)}`,
+    `- A: range ${a.start}–${a.end} (${int(a.count)} numbers, both ends valid GB fixed-line numbers)`,
+    ...b.map(
+      (k) =>
+        `- ${k.key}: ${k.api.n} requests each side, ${k.meanRows.toFixed(1)} rows/page on average; ` +
+        `max API ${ms(k.api.max)}, max SQL ${ms(k.sql.max)}; e.g. \`${k.example}\``,
+    ),
+  ].join('\n');
+  const plans = b
+    .map(
+      (k) =>
+        `### ${k.key}: SQL and plan of the slowest SQL sample\n\n\`\`\`sql\n${k.sqlText}\n\`\`\`\n\n\`\`\`\n${k.slowestPlan}\n\`\`\``,
+    )
+    .join('\n\n');
+  return [
+    '# Numbat benchmark',
+    '',
+    machine(ctx),
+    '',
+    t,
+    '',
+    '## Details',
+    '',
+    details,
+    '',
+    '## Notes',
+    '',
+    notes(requests),
+    '',
+    '## Query plans',
+    '',
+    plans,
+    '',
+  ].join('\n');
+}
+
+export function tableOnly(a: FigureA, b: KindResult[], c: FigureC): string {
+  return table(rows(a, b, c));
+}
+
+export function writeReport(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+}

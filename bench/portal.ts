@@ -1,0 +1,184 @@
+/**
+ * `npm run bench:portal`: with 1,000,000 numbers in the inventory, how long
+ * the portal's numbers page takes to show its first page, measured in headless
+ * Chromium from navigation start until the first row is on screen. Target:
+ * ≤ 1 s (issue 6).
+ *
+ * Baseline, measured in the same run and the same browser: a static HTML page
+ * holding the very same 100 rows as a plain table, served from memory by a
+ * bare node:http server — what a browser needs to show that content with no
+ * application at all. The ratio says what the SPA, the session check and the
+ * database query cost on top.
+ *
+ * Runs on its own (it is not part of bench/run.ts). Env: BENCH_DATABASE_URL
+ * (use that server instead of an embedded one), BENCH_PORTAL_RUNS (default 15).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { createUsersService } from '../src/users/users.service.js';
+import { launchBrowser, newPage } from '../test/e2e/browser.js';
+import { cleanupOnSignals, onCleanup, runCleanup } from './lib/cleanup.js';
+import { progress, timed } from './lib/log.js';
+import { startPostgres } from './lib/postgres.js';
+import { startNumbat } from './lib/server.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const RESULT = path.join(here, 'results', 'portal-latest.md');
+const RUNS = Number(process.env.BENCH_PORTAL_RUNS ?? 15);
+const COUNT = 1_000_000;
+const START = '+441134960000';
+const TARGET_MS = 1000;
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
+/** Navigation start → first row visible, in milliseconds, measured by the page's own clock. */
+async function firstRowMs(page: Page, url: string, rowSelector: string): Promise<number> {
+  await page.goto(url, { waitUntil: 'commit' });
+  await page.locator(rowSelector).first().waitFor({ state: 'visible', timeout: 30_000 });
+  return page.evaluate(() => performance.now());
+}
+
+async function measure(
+  browser: Browser,
+  base: string,
+  url: string,
+  rowSelector: string,
+  signIn?: (page: Page) => Promise<void>,
+): Promise<{ cold: number; warm: number[] }> {
+  const page = await newPage(browser, base);
+  if (signIn) await signIn(page);
+  // Cold: the first visit of this browser context (nothing cached).
+  const cold = await firstRowMs(page, url, rowSelector);
+  const warm: number[] = [];
+  for (let i = 0; i < RUNS; i++) warm.push(await firstRowMs(page, url, rowSelector));
+  await page.context().close();
+  return { cold, warm };
+}
+
+function ensurePortalBuilt() {
+  if (fs.existsSync(path.join(root, 'portal', 'dist', 'index.html'))) return;
+  progress('building the portal (portal/dist is missing)');
+  const r = spawnSync(process.execPath, [path.join(root, 'portal', 'build-if-missing.mjs')], {
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error('building the portal failed');
+}
+
+async function staticTable(rows: { e164: string; status: string }[]): Promise<string> {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>baseline</title></head><body>
+<table><thead><tr><th>Number</th><th>Status</th></tr></thead><tbody>
+${rows.map((r) => `<tr data-number="${r.e164}"><td>${r.e164}</td><td>${r.status}</td></tr>`).join('\n')}
+</tbody></table></body></html>`;
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  onCleanup('stop baseline server', () => new Promise<void>((r) => server.close(() => r())));
+  const addr = server.address() as { port: number };
+  return `http://127.0.0.1:${addr.port}`;
+}
+
+async function main(): Promise<void> {
+  ensurePortalBuilt();
+  const postgres = await startPostgres();
+  const numbat = await startNumbat(postgres.url);
+  const auth = { authorization: `Bearer ${numbat.token}`, 'content-type': 'application/json' };
+
+  progress(`creating a range of ${COUNT.toLocaleString('en-GB')} numbers through the API`);
+  const created = await timed(async () => {
+    const res = await fetch(`${numbat.baseUrl}/api/v1/ranges`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ name: 'bench portal 1M', start: START, count: COUNT }),
+    });
+    if (res.status !== 201) throw new Error(`range: ${res.status} ${await res.text()}`);
+  });
+  progress(`range created in ${created.seconds.toFixed(1)} s; ANALYZE`);
+  await numbat.database.pool.query('ANALYZE numbers');
+
+  const password = 'bench-portal-password';
+  await createUsersService({ db: numbat.database.db, now: () => new Date() }).create(null, {
+    email: 'bench@numbat.test',
+    name: 'Bench',
+    password,
+    permissions: ['admin'],
+    scope: 'operator',
+  });
+
+  const first = (await (
+    await fetch(`${numbat.baseUrl}/api/v1/numbers?limit=100`, { headers: auth })
+  ).json()) as { items: { e164: string; status: string }[] };
+  const baselineUrl = await staticTable(first.items);
+
+  const browser = await launchBrowser();
+  onCleanup('close Chromium', () => browser.close());
+  const signIn = async (page: Page) => {
+    await page.goto('/');
+    await page.getByLabel('E-mail address').fill('bench@numbat.test');
+    await page.getByRole('textbox', { name: 'Password' }).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  };
+  const row = 'tr[data-number]';
+
+  progress(`measuring the baseline (static table), ${RUNS} warm runs`);
+  const baseline = await measure(browser, baselineUrl, baselineUrl, row);
+  progress(`measuring /numbers, ${RUNS} warm runs`);
+  const all = await measure(browser, numbat.baseUrl, '/numbers', row, signIn);
+  progress(`measuring /numbers?status=available, ${RUNS} warm runs`);
+  const tab = await measure(browser, numbat.baseUrl, '/numbers?status=available', row, signIn);
+  progress(`measuring /numbers?q=4960123 (partial search), ${RUNS} warm runs`);
+  const search = await measure(browser, numbat.baseUrl, '/numbers?q=4960123', row, signIn);
+
+  const lines = [
+    `# Portal bench — ${new Date().toISOString()}`,
+    '',
+    `${COUNT.toLocaleString('en-GB')} numbers (PostgreSQL ${postgres.version}, ${postgres.origin}); headless Chromium; ` +
+      `time from navigation start to the first table row on screen; ${RUNS} warm runs after one cold run.`,
+    '',
+    '| page | cold ms | warm p50 ms | warm p95 ms | baseline p50 ms | ratio (p50) | ≤ 1 s? |',
+    '|---|---:|---:|---:|---:|---:|:---:|',
+  ];
+  const bp50 = percentile(baseline.warm, 50);
+  for (const [name, m] of [
+    ['numbers, all', all],
+    ['numbers, Available tab', tab],
+    ['numbers, search 4960123', search],
+  ] as const) {
+    const p50 = percentile(m.warm, 50);
+    const p95 = percentile(m.warm, 95);
+    const ok = Math.max(m.cold, p95) <= TARGET_MS;
+    lines.push(
+      `| ${name} | ${m.cold.toFixed(0)} | ${p50.toFixed(0)} | ${p95.toFixed(0)} | ${bp50.toFixed(0)} | ${(p50 / bp50).toFixed(1)}× | ${ok ? 'yes' : 'NO'} |`,
+    );
+  }
+  lines.push(
+    `| baseline: static table of the same 100 rows | ${baseline.cold.toFixed(0)} | ${bp50.toFixed(0)} | ${percentile(baseline.warm, 95).toFixed(0)} | — | 1.0× | — |`,
+  );
+  const table = lines.join('\n');
+  fs.mkdirSync(path.dirname(RESULT), { recursive: true });
+  fs.writeFileSync(RESULT, `${table}\n`);
+  process.stdout.write(`${table}\n`);
+  progress(`written ${path.relative(process.cwd(), RESULT)}`);
+}
+
+cleanupOnSignals();
+let failed = false;
+try {
+  await main();
+} catch (err) {
+  failed = true;
+  progress(`FAILED: ${(err as Error).stack ?? String(err)}`);
+} finally {
+  await runCleanup();
+}
+process.exit(failed ? 1 : 0);

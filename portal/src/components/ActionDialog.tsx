@@ -1,0 +1,334 @@
+/**
+ * Every lifecycle action goes through this dialog: it says what will happen
+ * to which numbers, asks for what the action needs (holder, assignment, lock
+ * reason, ticket id), runs it in batches of at most 1,000 (the bulk limit),
+ * shows progress, and ends with a per-number report in plain words.
+ */
+import {
+  Alert,
+  Button,
+  Group,
+  List,
+  Modal,
+  Progress,
+  ScrollArea,
+  SegmentedControl,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import {
+  api,
+  ApiError,
+  ok,
+  type ActionName,
+  type BulkBody,
+  type BulkResult,
+  type Holder,
+} from '../api/client';
+import { actionInfo, plainReason, plural } from '../api/words';
+import { useSession } from '../auth';
+import { useCustomers } from '../lookups';
+
+const BATCH = 1000;
+const SHOWN = 8;
+
+export interface ActionOutcome {
+  action: ActionName;
+  results: BulkResult[];
+}
+
+export function ActionDialog({
+  action,
+  numbers,
+  onClose,
+  onDone,
+  holder,
+}: {
+  action: ActionName;
+  numbers: string[];
+  onClose: () => void;
+  onDone?: (o: ActionOutcome) => void;
+  /** Allocate to this holder (the upload dialog of a customer) instead of asking. */
+  holder?: Holder & { name: string };
+}) {
+  const info = actionInfo[action];
+  const session = useSession();
+  const qc = useQueryClient();
+  const customers = useCustomers();
+  const [holderType, setHolderType] = useState<'customer' | 'operator'>('customer');
+  const [customerId, setCustomerId] = useState<string | null>(null);
+  const [assignType, setAssignType] = useState<'user' | 'conference' | 'voiceApp'>('user');
+  const [targetId, setTargetId] = useState('');
+  const [targetName, setTargetName] = useState('');
+  const [reason, setReason] = useState('');
+  const [ticket, setTicket] = useState('');
+  const [progress, setProgress] = useState<{ done: number } | null>(null);
+  const [results, setResults] = useState<BulkResult[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const count = numbers.length;
+
+  const missing =
+    action === 'allocate' && !holder && holderType === 'customer' && !customerId
+      ? 'Choose the customer'
+      : action === 'assign' && !targetId.trim()
+        ? 'Enter who or what the numbers are assigned to'
+        : action === 'lock' && !reason.trim()
+          ? 'Give a reason for the lock'
+          : ticket.length > 64
+            ? 'A ticket id has at most 64 characters'
+            : null;
+
+  async function run() {
+    setError(null);
+    const extra: Omit<BulkBody, 'numbers'> = {};
+    if (action === 'allocate' && holder) {
+      extra.holder =
+        holder.type === 'operator'
+          ? { type: 'operator' }
+          : { type: 'customer', customerId: holder.customerId };
+    } else if (action === 'allocate') {
+      extra.holder =
+        holderType === 'operator'
+          ? { type: 'operator' }
+          : { type: 'customer', customerId: customerId! };
+    }
+    if (action === 'assign') {
+      extra.assignment = {
+        type: assignType,
+        targetId: targetId.trim(),
+        ...(targetName.trim() ? { targetName: targetName.trim() } : {}),
+      };
+    }
+    if (action === 'lock') extra.reason = reason.trim();
+    const out: BulkResult[] = [];
+    setProgress({ done: 0 });
+    try {
+      for (let i = 0; i < numbers.length; i += BATCH) {
+        const batch = numbers.slice(i, i + BATCH);
+        const r = await ok(
+          api.POST('/api/v1/numbers/bulk/{action}', {
+            params: { path: { action } },
+            // R-36: the ticket id travels in a header every write route accepts.
+            headers: ticket.trim() ? { 'x-ticket-id': ticket.trim() } : {},
+            body: { numbers: batch, ...extra },
+          }),
+        );
+        // Batches of at most 1,000 are answered at once, number by number.
+        if (!('results' in r)) throw new Error('the server queued this batch as a job');
+        out.push(...r.results);
+        setProgress({ done: Math.min(numbers.length, i + BATCH) });
+      }
+      setResults(out);
+      onDone?.({ action, results: out });
+    } catch (err) {
+      // Nothing of a refused batch was applied (bulk answers are per number,
+      // a refusal of the whole request changes nothing); earlier batches were.
+      setError(
+        (err instanceof ApiError ? err.message : String(err)) +
+          (out.length ? ` — ${plural(out.length, 'number')} before this were processed.` : ''),
+      );
+      if (out.length) setResults(out);
+    } finally {
+      setProgress(null);
+      void qc.invalidateQueries({ queryKey: ['numbers'] });
+      void qc.invalidateQueries({ queryKey: ['numbers-count'] });
+      void qc.invalidateQueries({ queryKey: ['number'] });
+      void qc.invalidateQueries({ queryKey: ['ranges'] });
+      void qc.invalidateQueries({ queryKey: ['dashboard'] });
+    }
+  }
+
+  const title = `${info.verb} ${plural(count, 'number')}`;
+  const failed = results?.filter((r) => !r.ok) ?? [];
+  const succeeded = (results?.length ?? 0) - failed.length;
+
+  return (
+    <Modal opened onClose={onClose} title={title} size="lg" closeOnClickOutside={!progress}>
+      {results ? (
+        <Stack>
+          <div aria-live="polite">
+            {failed.length === 0 ? (
+              <Alert color="green" variant="light" c="dark.8" title="Done">
+                {plural(succeeded, 'number')} {succeeded === 1 ? 'was' : 'were'} {info.done}.
+              </Alert>
+            ) : (
+              <Alert
+                color={succeeded ? 'yellow' : 'red'}
+                variant="light"
+                c="dark.8"
+                title={succeeded ? 'Partly done' : 'Nothing changed'}
+              >
+                {plural(succeeded, 'number')} {info.done}; {plural(failed.length, 'number')} not.
+                Nothing was half-done to any number.
+              </Alert>
+            )}
+          </div>
+          {error ? (
+            <Alert color="red" variant="light" c="dark.8" role="alert">
+              {error}
+            </Alert>
+          ) : null}
+          {failed.length > 0 ? (
+            <ScrollArea.Autosize mah={320}>
+              <Table striped aria-label="Numbers that were not changed">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Number</Table.Th>
+                    <Table.Th>Why not</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {failed.map((r) => (
+                    <Table.Tr key={r.e164} data-failed-number={r.e164}>
+                      <Table.Td className="mono">{r.e164}</Table.Td>
+                      <Table.Td>
+                        {plainReason(r.code, r.message, r.rule)}
+                        {r.message && r.code ? (
+                          <Text size="xs" c="dimmed">
+                            {r.code}: {r.message}
+                          </Text>
+                        ) : null}
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </ScrollArea.Autosize>
+          ) : null}
+          <Group justify="flex-end">
+            <Button onClick={onClose}>Close</Button>
+          </Group>
+        </Stack>
+      ) : (
+        <Stack>
+          <Text>{info.explain}</Text>
+          <div>
+            <Text size="sm" fw={600}>
+              {count === 1 ? 'Number' : `${plural(count, 'number')}:`}
+            </Text>
+            <List size="sm" className="mono">
+              {numbers.slice(0, SHOWN).map((n) => (
+                <List.Item key={n}>{n}</List.Item>
+              ))}
+            </List>
+            {count > SHOWN ? (
+              <Text size="sm" c="dimmed">
+                and {plural(count - SHOWN, 'more number')}
+              </Text>
+            ) : null}
+          </div>
+          {action === 'allocate' && holder ? (
+            <Text>
+              To: <strong>{holder.name}</strong>
+            </Text>
+          ) : null}
+          {action === 'allocate' && !holder ? (
+            <>
+              <SegmentedControl
+                aria-label="Allocate to"
+                value={holderType}
+                onChange={(v) => setHolderType(v)}
+                data={[
+                  { value: 'customer', label: 'A customer' },
+                  { value: 'operator', label: 'The operator' },
+                ]}
+              />
+              {holderType === 'customer' ? (
+                <Select
+                  label="Customer"
+                  placeholder="Type to search"
+                  searchable
+                  required
+                  data={(customers.data ?? [])
+                    .filter((c) => c.status === 'active')
+                    .map((c) => ({ value: c.id, label: `${c.name} (${c.accountName})` }))}
+                  value={customerId}
+                  onChange={setCustomerId}
+                  nothingFoundMessage="No active customer matches"
+                />
+              ) : null}
+            </>
+          ) : null}
+          {action === 'assign' ? (
+            <>
+              <Select
+                label="Assign to"
+                data={[
+                  { value: 'user', label: 'A user' },
+                  { value: 'conference', label: 'A conference' },
+                  { value: 'voiceApp', label: 'A voice app (auto attendant, call queue)' },
+                ]}
+                value={assignType}
+                onChange={(v) => v && setAssignType(v)}
+                allowDeselect={false}
+              />
+              <TextInput
+                label="User or target id"
+                required
+                value={targetId}
+                onChange={(e) => setTargetId(e.currentTarget.value)}
+                maxLength={200}
+              />
+              <TextInput
+                label="Display name (optional)"
+                value={targetName}
+                onChange={(e) => setTargetName(e.currentTarget.value)}
+                maxLength={200}
+              />
+            </>
+          ) : null}
+          {action === 'lock' ? (
+            <TextInput
+              label="Reason for the lock"
+              description="For example: remote access voicemail number"
+              required
+              value={reason}
+              onChange={(e) => setReason(e.currentTarget.value)}
+              maxLength={500}
+            />
+          ) : null}
+          {session.isOperator ? (
+            <TextInput
+              label="Ticket id (optional)"
+              description="Recorded with the change in the audit log; at most 64 characters"
+              value={ticket}
+              onChange={(e) => setTicket(e.currentTarget.value)}
+              error={ticket.length > 64 ? 'At most 64 characters' : undefined}
+            />
+          ) : null}
+          {progress ? (
+            <div aria-live="polite">
+              <Text size="sm">
+                Working… {progress.done.toLocaleString('en-GB')} of {count.toLocaleString('en-GB')}
+              </Text>
+              <Progress value={(100 * progress.done) / count} aria-label="Progress" animated />
+            </div>
+          ) : null}
+          {error ? (
+            <Alert color="red" variant="light" c="dark.8" role="alert">
+              {error}
+            </Alert>
+          ) : null}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose} disabled={!!progress}>
+              Cancel
+            </Button>
+            <Button onClick={() => void run()} loading={!!progress} disabled={!!missing}>
+              {title}
+            </Button>
+          </Group>
+          {missing ? (
+            <Text size="xs" c="dimmed" ta="right">
+              {missing}
+            </Text>
+          ) : null}
+        </Stack>
+      )}
+    </Modal>
+  );
+}

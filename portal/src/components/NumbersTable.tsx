@@ -1,0 +1,743 @@
+/**
+ * The numbers table, shared by the inventory page, a site's telephony list
+ * and a customer's numbers. Filters live in the URL; pages come from the
+ * server by cursor (keyset), so page 10,000 costs what page 1 costs; the
+ * total is counted in a second request that never delays the first page.
+ * Select rows (checkbox, Space), then use the bulk buttons, or right-click a
+ * row (or press Shift+F10 / the menu key on it) for every action.
+ */
+import {
+  ActionIcon,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Menu,
+  Paper,
+  SegmentedControl,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Tooltip,
+  VisuallyHidden,
+} from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { createColumnHelper, tableFeatures, useTable } from '@tanstack/react-table';
+import {
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type MouseEvent,
+  type ReactNode,
+} from 'react';
+import { api, ok, type ActionName, type NumberDto, type NumberQuery } from '../api/client';
+import {
+  actionApplies,
+  actionInfo,
+  actionOrder,
+  formatDate,
+  formatDateTime,
+  plural,
+} from '../api/words';
+import { useSession } from '../auth';
+import { byId, useCustomers, useRanges, useSites } from '../lookups';
+import { Link, navigate, useSearchParams } from '../router';
+import { ActionDialog } from './ActionDialog';
+import { ErrorAlert, StatusBadge } from './common';
+import { DotsIcon, LockIcon, PendingIcon } from './icons';
+
+export type TableVariant = 'inventory' | 'site' | 'customer';
+
+const features = tableFeatures({});
+const helper = createColumnHelper<typeof features, NumberDto>();
+const emptyRows: NumberDto[] = [];
+
+const statusTabs = [
+  { value: 'all', label: 'All' },
+  { value: 'available', label: 'Available' },
+  { value: 'reserved', label: 'Reserved' },
+  { value: 'active', label: 'Active' },
+  { value: 'assigned', label: 'Assigned' },
+  { value: 'coolingOff', label: 'Released' },
+];
+
+const PAGE_SIZES = ['25', '50', '100', '250'];
+
+export const numberHref = (e164: string) => `/numbers/${encodeURIComponent(e164)}`;
+
+/** The list query the URL describes (plus the page's fixed filters). */
+function queryFromParams(sp: URLSearchParams, fixed: Partial<NumberQuery>): NumberQuery {
+  const q: NumberQuery = {};
+  const status = sp.get('status');
+  if (status && status !== 'all') q.status = status;
+  const holder = sp.get('holder');
+  if (holder === 'operator' || holder === 'customer' || holder === 'none') q.holder = holder;
+  for (const k of ['customerId', 'siteId', 'rangeId', 'country', 'kind', 'usage', 'q'] as const) {
+    const v = sp.get(k);
+    if (v) (q as Record<string, string>)[k] = v;
+  }
+  if (sp.get('main') === 'true') q.main = true;
+  if (sp.get('locked') === 'true') q.locked = true;
+  if (sp.get('sort') === '-e164') q.sort = '-e164';
+  q.limit = Number(sp.get('limit') ?? '') || 100;
+  return { ...q, ...fixed };
+}
+
+function NumberCell({ n }: { n: NumberDto }) {
+  return (
+    <Group gap={6} wrap="nowrap">
+      <Link to={numberHref(n.e164)} className="mono" fw={500}>
+        {n.e164}
+      </Link>
+      {n.locked ? (
+        <Tooltip label={`Locked: ${n.lockReason ?? 'no reason given'}`}>
+          <span>
+            <LockIcon label={`Locked: ${n.lockReason ?? ''}`} color="#c92a2a" />
+          </span>
+        </Tooltip>
+      ) : null}
+      {n.pendingOperation ? (
+        <Tooltip label={`A change is in progress (${n.pendingOperation.action}); refresh later`}>
+          <span>
+            <PendingIcon label="Change in progress" color="#1864ab" />
+          </span>
+        </Tooltip>
+      ) : null}
+    </Group>
+  );
+}
+
+interface MenuState {
+  x: number;
+  y: number;
+  rows: NumberDto[];
+}
+
+export function NumbersTable({
+  variant,
+  fixed = {},
+  extraActions,
+}: {
+  variant: TableVariant;
+  fixed?: Partial<NumberQuery>;
+  extraActions?: ReactNode;
+}) {
+  const session = useSession();
+  const canWrite = session.can('write');
+  const [sp, setSp] = useSearchParams();
+  const view = sp.get('view') === 'emergency' ? 'emergency' : 'numbers';
+  const query = useMemo(() => queryFromParams(sp, fixed), [sp, fixed]);
+  const key = JSON.stringify(query);
+
+  // Cursor stack: going back pops, going forward pushes; a new filter starts over.
+  const [pager, setPager] = useState<{ key: string; stack: (string | undefined)[] }>({
+    key,
+    stack: [undefined],
+  });
+  const stack = pager.key === key ? pager.stack : [undefined];
+  const cursor = stack[stack.length - 1];
+
+  const page = useQuery({
+    queryKey: ['numbers', query, cursor],
+    queryFn: () => ok(api.GET('/api/v1/numbers', { params: { query: { ...query, cursor } } })),
+    placeholderData: keepPreviousData,
+  });
+  const total = useQuery({
+    queryKey: ['numbers-count', query],
+    queryFn: async () =>
+      (
+        await ok(
+          api.GET('/api/v1/numbers', { params: { query: { ...query, limit: 1, total: true } } }),
+        )
+      ).total ?? null,
+    staleTime: 30_000,
+  });
+
+  const customers = useCustomers();
+  const sites = useSites();
+  const ranges = useRanges(session.isOperator);
+  const customerMap = useMemo(() => byId(customers.data), [customers.data]);
+  const siteMap = useMemo(() => byId(sites.data), [sites.data]);
+  const rangeMap = useMemo(() => byId(ranges.data), [ranges.data]);
+
+  const [selected, setSelected] = useState<Map<string, NumberDto>>(new Map());
+  const [dialog, setDialog] = useState<{ action: ActionName; numbers: string[] } | null>(null);
+  const [menu, setMenu] = useState<MenuState | null>(null);
+  const lastFocused = useRef<HTMLElement | null>(null);
+
+  const rows = page.data?.items ?? emptyRows;
+  const allowed = actionOrder.filter((a) => session.isOperator || !actionInfo[a].operatorOnly);
+
+  const holderName = (n: NumberDto) =>
+    !n.holder
+      ? ''
+      : n.holder.type === 'operator'
+        ? 'Operator'
+        : (customerMap.get(n.holder.customerId)?.name ?? 'Customer');
+
+  const toggle = (n: NumberDto) =>
+    setSelected((prev) => {
+      const next = new Map(prev);
+      if (next.has(n.e164)) next.delete(n.e164);
+      else next.set(n.e164, n);
+      return next;
+    });
+  const allOnPage = rows.length > 0 && rows.every((r) => selected.has(r.e164));
+  const someOnPage = rows.some((r) => selected.has(r.e164));
+  const togglePage = () =>
+    setSelected((prev) => {
+      const next = new Map(prev);
+      if (allOnPage) for (const r of rows) next.delete(r.e164);
+      else for (const r of rows) next.set(r.e164, r);
+      return next;
+    });
+
+  const columns = useMemo(() => {
+    const select = helper.display({
+      id: 'select',
+      header: () => (
+        <Checkbox
+          aria-label="Select all numbers on this page"
+          checked={allOnPage}
+          indeterminate={!allOnPage && someOnPage}
+          onChange={togglePage}
+        />
+      ),
+      cell: ({ row }) => (
+        <Checkbox
+          aria-label={`Select ${row.original.e164}`}
+          checked={selected.has(row.original.e164)}
+          onChange={() => toggle(row.original)}
+          onClick={(e) => e.stopPropagation()}
+        />
+      ),
+    });
+    const number = helper.accessor('e164', {
+      header: 'Number',
+      cell: ({ row }) => <NumberCell n={row.original} />,
+    });
+    const status = helper.accessor('status', {
+      header: 'Status',
+      cell: ({ row }) => <StatusBadge status={row.original.status} />,
+    });
+    const holder = helper.display({
+      id: 'holder',
+      header: variant === 'site' ? 'Allocated to' : 'Holder',
+      cell: ({ row }) => holderName(row.original),
+    });
+    const site = helper.display({
+      id: 'site',
+      header: 'Site',
+      cell: ({ row }) =>
+        row.original.siteId ? (siteMap.get(row.original.siteId)?.name ?? '') : '',
+    });
+    const range = helper.display({
+      id: 'range',
+      header: variant === 'site' ? 'Range name' : 'Range',
+      cell: ({ row }) =>
+        row.original.rangeId ? (rangeMap.get(row.original.rangeId)?.name ?? '') : '',
+    });
+    const ext = helper.accessor('extension', { header: 'Ext', cell: (i) => i.getValue() ?? '' });
+    const usage = helper.accessor('usage', { header: 'Usage', cell: (i) => i.getValue() ?? '' });
+    const assignment = helper.display({
+      id: 'assignment',
+      header: 'Assignment',
+      cell: ({ row }) => {
+        const a = row.original.assignment;
+        return a ? `${a.type}: ${a.targetName ?? a.targetId}` : '';
+      },
+    });
+    const cooling = helper.accessor('coolingOffUntil', {
+      header: 'Cooling off until',
+      cell: (i) => formatDate(i.getValue()),
+    });
+    const main = helper.accessor('mainNumber', {
+      header: 'Main number',
+      cell: (i) =>
+        i.getValue() ? (
+          <Badge variant="outline" color="dark" tt="none">
+            Main number
+          </Badge>
+        ) : (
+          ''
+        ),
+    });
+    const updated = helper.accessor('updatedAt', {
+      header: 'Updated',
+      cell: (i) => formatDateTime(i.getValue()),
+    });
+    const civic = helper.display({
+      id: 'civic',
+      header: 'Civic address',
+      cell: ({ row }) => row.original.emergency.civicAddressId ?? '—',
+    });
+    const location = helper.display({
+      id: 'location',
+      header: 'Location',
+      cell: ({ row }) => row.original.emergency.locationId ?? '—',
+    });
+    const mayUpdate = helper.display({
+      id: 'mayUpdate',
+      header: 'Customer may update',
+      cell: ({ row }) => (row.original.emergency.customerMayUpdate ? 'Yes' : 'No'),
+    });
+    const actions = helper.display({
+      id: 'actions',
+      header: () => <VisuallyHidden>Actions</VisuallyHidden>,
+      cell: ({ row }) => (
+        <ActionIcon
+          variant="subtle"
+          color="dark"
+          aria-label={`Actions for ${row.original.e164}`}
+          onClick={(e: MouseEvent<HTMLButtonElement>) => {
+            e.stopPropagation();
+            const r = e.currentTarget.getBoundingClientRect();
+            lastFocused.current = e.currentTarget;
+            openMenu(r.left, r.bottom, row.original);
+          }}
+        >
+          <DotsIcon />
+        </ActionIcon>
+      ),
+    });
+    const withSelect = canWrite ? [select] : [];
+    if (view === 'emergency')
+      return helper.columns([
+        ...withSelect,
+        number,
+        status,
+        holder,
+        civic,
+        location,
+        mayUpdate,
+        usage,
+        actions,
+      ]);
+    if (variant === 'site')
+      return helper.columns([
+        ...withSelect,
+        number,
+        ext,
+        status,
+        holder,
+        cooling,
+        main,
+        range,
+        actions,
+      ]);
+    if (variant === 'customer')
+      return helper.columns([
+        ...withSelect,
+        number,
+        status,
+        site,
+        ext,
+        usage,
+        assignment,
+        main,
+        updated,
+        actions,
+      ]);
+    return helper.columns([
+      ...withSelect,
+      number,
+      status,
+      holder,
+      site,
+      range,
+      ext,
+      assignment,
+      main,
+      cooling,
+      updated,
+      actions,
+    ]);
+    // The cells read selection and names: rebuild when they change.
+  }, [selected, rows, customerMap, siteMap, rangeMap, variant, view, canWrite]);
+
+  const table = useTable({
+    features,
+    columns,
+    data: rows,
+    getRowId: (r) => r.e164,
+  });
+
+  function openMenu(x: number, y: number, row: NumberDto) {
+    const rowsForMenu = selected.has(row.e164) ? [...selected.values()] : [row];
+    setMenu({ x, y, rows: rowsForMenu });
+  }
+
+  const onRowContextMenu = (e: MouseEvent<HTMLTableRowElement>, row: NumberDto) => {
+    e.preventDefault();
+    lastFocused.current = e.currentTarget;
+    openMenu(e.clientX, e.clientY, row);
+  };
+
+  const onRowKeyDown = (e: KeyboardEvent<HTMLTableRowElement>, row: NumberDto) => {
+    if (e.target !== e.currentTarget) return;
+    if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
+      e.preventDefault();
+      const r = e.currentTarget.getBoundingClientRect();
+      lastFocused.current = e.currentTarget;
+      openMenu(r.left + 24, r.bottom, row);
+    } else if (e.key === ' ' && canWrite) {
+      e.preventDefault();
+      toggle(row);
+    } else if (e.key === 'Enter') {
+      navigate(numberHref(row.e164));
+    }
+  };
+
+  // Drop the selection when the filter changes: acting on invisible numbers surprises people.
+  const lastKey = useRef(key);
+  useEffect(() => {
+    if (lastKey.current !== key) {
+      lastKey.current = key;
+      setSelected(new Map());
+    }
+  }, [key]);
+
+  const [search, setSearch] = useState(sp.get('q') ?? '');
+  const [debounced] = useDebouncedValue(search, 300);
+  useEffect(() => {
+    if ((sp.get('q') ?? '') !== debounced) setSp({ q: debounced.replace(/[^\d]/g, '') || null });
+  }, [debounced, sp, setSp]);
+
+  const selectedRows = [...selected.values()];
+  const first = (stack.length - 1) * (query.limit ?? 100);
+  const shownFrom = rows.length ? first + 1 : 0;
+  const shownTo = first + rows.length;
+
+  const filters = (
+    <Group gap="sm" align="flex-end" wrap="wrap">
+      <TextInput
+        label="Search"
+        placeholder="Digits anywhere in the number"
+        value={search}
+        onChange={(e) => setSearch(e.currentTarget.value)}
+        w={220}
+        inputMode="numeric"
+      />
+      {variant !== 'customer' && session.isOperator ? (
+        <Select
+          label={variant === 'site' ? 'Allocation' : 'Holder'}
+          data={[
+            { value: 'any', label: 'Any' },
+            { value: 'operator', label: 'Operator' },
+            { value: 'customer', label: 'Customers' },
+            { value: 'none', label: 'Unallocated' },
+          ]}
+          value={sp.get('holder') ?? 'any'}
+          onChange={(v) => setSp({ holder: v === 'any' ? null : v })}
+          allowDeselect={false}
+          w={150}
+        />
+      ) : null}
+      {variant === 'inventory' && session.isOperator ? (
+        <>
+          <Select
+            label="Customer"
+            placeholder="Any customer"
+            searchable
+            clearable
+            data={(customers.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
+            value={sp.get('customerId')}
+            onChange={(v) => setSp({ customerId: v })}
+            w={200}
+          />
+          <Select
+            label="Site"
+            placeholder="Any site"
+            searchable
+            clearable
+            data={(sites.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
+            value={sp.get('siteId')}
+            onChange={(v) => setSp({ siteId: v })}
+            w={180}
+          />
+          <Select
+            label="Range"
+            placeholder="Any range"
+            searchable
+            clearable
+            data={(ranges.data ?? []).map((r) => ({ value: r.id, label: r.name }))}
+            value={sp.get('rangeId')}
+            onChange={(v) => setSp({ rangeId: v })}
+            w={180}
+          />
+        </>
+      ) : null}
+      {variant === 'inventory' ? (
+        <Select
+          label="Usage"
+          placeholder="Any usage"
+          clearable
+          data={[
+            { value: 'user', label: 'User' },
+            { value: 'application', label: 'Application (IVR)' },
+            { value: 'conference', label: 'Conference' },
+            { value: 'contactCenter', label: 'Contact centre' },
+          ]}
+          value={sp.get('usage')}
+          onChange={(v) => setSp({ usage: v })}
+          w={170}
+        />
+      ) : null}
+      <Checkbox
+        label="Main numbers only"
+        checked={sp.get('main') === 'true'}
+        onChange={(e) => setSp({ main: e.currentTarget.checked ? 'true' : null })}
+        mb={8}
+      />
+      {session.isOperator ? (
+        <Checkbox
+          label="Locked only"
+          checked={sp.get('locked') === 'true'}
+          onChange={(e) => setSp({ locked: e.currentTarget.checked ? 'true' : null })}
+          mb={8}
+        />
+      ) : null}
+    </Group>
+  );
+
+  return (
+    <Stack gap="sm">
+      <Group justify="space-between" wrap="wrap">
+        <SegmentedControl
+          aria-label="Status"
+          data={
+            variant === 'inventory'
+              ? [...statusTabs, { value: 'emergency', label: 'Emergency addresses' }]
+              : statusTabs
+          }
+          value={view === 'emergency' ? 'emergency' : (sp.get('status') ?? 'all')}
+          onChange={(v) =>
+            v === 'emergency'
+              ? setSp({ view: 'emergency', status: null })
+              : setSp({ view: null, status: v === 'all' ? null : v })
+          }
+        />
+        {extraActions ? <Group gap="xs">{extraActions}</Group> : null}
+      </Group>
+      {filters}
+      {canWrite ? (
+        <Paper withBorder p="xs" aria-label="Bulk actions" component="section">
+          {selectedRows.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              Select numbers to act on them, or right-click a number.
+            </Text>
+          ) : (
+            <Group gap="xs" wrap="wrap">
+              <Text size="sm" fw={600} aria-live="polite">
+                {plural(selectedRows.length, 'number')} selected
+              </Text>
+              <Button size="compact-sm" variant="subtle" onClick={() => setSelected(new Map())}>
+                Clear selection
+              </Button>
+              {allowed.map((a) => {
+                const n = selectedRows.filter((r) => actionApplies(a, r)).length;
+                return (
+                  <Button
+                    key={a}
+                    size="compact-sm"
+                    variant="light"
+                    color="indigo"
+                    c="indigo.9"
+                    disabled={n === 0}
+                    onClick={() =>
+                      setDialog({ action: a, numbers: selectedRows.map((r) => r.e164) })
+                    }
+                  >
+                    {actionInfo[a].label.replace('…', '')}
+                    {n > 0 && n < selectedRows.length ? ` (${n})` : ''}
+                  </Button>
+                );
+              })}
+            </Group>
+          )}
+        </Paper>
+      ) : null}
+      <ErrorAlert error={page.error} title="The numbers could not be loaded" />
+      <Table.ScrollContainer minWidth={800}>
+        <Table
+          className="numbers-table"
+          highlightOnHover
+          verticalSpacing={6}
+          aria-label="Numbers"
+          aria-busy={page.isFetching}
+          data-testid="numbers-table"
+        >
+          <Table.Thead>
+            {table.getHeaderGroups().map((g) => (
+              <Table.Tr key={g.id}>
+                {g.headers.map((h) => (
+                  <Table.Th key={h.id} scope="col">
+                    {h.isPlaceholder ? null : <table.FlexRender header={h} />}
+                  </Table.Th>
+                ))}
+              </Table.Tr>
+            ))}
+          </Table.Thead>
+          <Table.Tbody>
+            {table.getRowModel().rows.map((row) => (
+              <Table.Tr
+                key={row.id}
+                tabIndex={0}
+                data-number={row.original.e164}
+                data-selected={selected.has(row.original.e164) || undefined}
+                onContextMenu={(e) => onRowContextMenu(e, row.original)}
+                onKeyDown={(e) => onRowKeyDown(e, row.original)}
+              >
+                {row.getAllCells().map((cell) => (
+                  <Table.Td key={cell.id}>
+                    <table.FlexRender cell={cell} />
+                  </Table.Td>
+                ))}
+              </Table.Tr>
+            ))}
+            {!page.isPending && rows.length === 0 ? (
+              <Table.Tr>
+                <Table.Td colSpan={columns.length}>
+                  <Text c="dimmed" py="md" ta="center">
+                    No number matches these filters.
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            ) : null}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      <Group justify="space-between">
+        <Text size="sm" c="dimmed" aria-live="polite" data-testid="page-range">
+          {page.isPending
+            ? 'Loading…'
+            : `${shownFrom.toLocaleString('en-GB')}–${shownTo.toLocaleString('en-GB')}` +
+              (total.data != null ? ` of ${total.data.toLocaleString('en-GB')}` : '')}
+        </Text>
+        <Group gap="xs">
+          <Select
+            aria-label="Rows per page"
+            data={PAGE_SIZES}
+            value={String(query.limit ?? 100)}
+            onChange={(v) => setSp({ limit: v === '100' ? null : v })}
+            allowDeselect={false}
+            w={80}
+            size="xs"
+          />
+          <Button
+            size="xs"
+            variant="default"
+            disabled={stack.length <= 1}
+            onClick={() => setPager({ key, stack: stack.slice(0, -1) })}
+          >
+            Previous page
+          </Button>
+          <Text size="sm">Page {stack.length.toLocaleString('en-GB')}</Text>
+          <Button
+            size="xs"
+            variant="default"
+            disabled={!page.data?.nextCursor}
+            onClick={() => setPager({ key, stack: [...stack, page.data!.nextCursor!] })}
+          >
+            Next page
+          </Button>
+          <Tooltip label={query.sort === '-e164' ? 'Highest number first' : 'Lowest number first'}>
+            <Button
+              size="xs"
+              variant="default"
+              onClick={() => setSp({ sort: query.sort === '-e164' ? null : '-e164' })}
+            >
+              Sort {query.sort === '-e164' ? '↓' : '↑'}
+            </Button>
+          </Tooltip>
+        </Group>
+      </Group>
+
+      <Menu
+        opened={menu !== null}
+        onChange={(o) => {
+          if (!o) {
+            setMenu(null);
+            lastFocused.current?.focus();
+          }
+        }}
+        position="bottom-start"
+        returnFocus={false}
+        withInitialFocusPlaceholder={false}
+        withinPortal
+        shadow="md"
+        width={260}
+      >
+        <Menu.Target>
+          <button
+            type="button"
+            tabIndex={-1}
+            aria-label="Number actions"
+            style={{
+              position: 'fixed',
+              left: menu?.x ?? 0,
+              top: menu?.y ?? 0,
+              width: 1,
+              height: 1,
+              opacity: 0,
+              pointerEvents: 'none',
+              border: 0,
+              padding: 0,
+            }}
+          />
+        </Menu.Target>
+        <Menu.Dropdown data-testid="row-menu">
+          {menu ? (
+            <>
+              <Menu.Label>
+                {menu.rows.length === 1
+                  ? menu.rows[0]!.e164
+                  : `${menu.rows.length} selected numbers`}
+              </Menu.Label>
+              {menu.rows.length === 1 ? (
+                <Menu.Item onClick={() => navigate(numberHref(menu.rows[0]!.e164))}>
+                  Open details and history
+                </Menu.Item>
+              ) : null}
+              {canWrite ? <Menu.Divider /> : null}
+              {canWrite
+                ? allowed.map((a) => {
+                    const n = menu.rows.filter((r) => actionApplies(a, r)).length;
+                    return (
+                      <Menu.Item
+                        key={a}
+                        disabled={n === 0}
+                        onClick={() =>
+                          setDialog({ action: a, numbers: menu.rows.map((r) => r.e164) })
+                        }
+                      >
+                        {actionInfo[a].label}
+                      </Menu.Item>
+                    );
+                  })
+                : null}
+            </>
+          ) : null}
+        </Menu.Dropdown>
+      </Menu>
+
+      {dialog ? (
+        <ActionDialog
+          action={dialog.action}
+          numbers={dialog.numbers}
+          onClose={() => setDialog(null)}
+          onDone={({ results }) => {
+            // Keep selected only what was refused: the person may want to fix and retry those.
+            const failed = new Set(results.filter((r) => !r.ok).map((r) => r.e164));
+            setSelected((prev) => new Map([...prev].filter(([k]) => failed.has(k))));
+          }}
+        />
+      ) : null}
+    </Stack>
+  );
+}

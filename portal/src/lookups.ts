@@ -1,0 +1,56 @@
+/** Lists the pages share to show names instead of ids (customers, sites, ranges). */
+import { useQuery } from '@tanstack/react-query';
+import { api, ok, type CustomerDto, type RangeDto, type SiteDto } from './api/client';
+
+/** All pages of a cursor list, up to `max` items (pickers and name look-ups). */
+async function all<T>(
+  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
+  max = 5000,
+): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const r = await page(cursor);
+    out.push(...r.items);
+    cursor = r.nextCursor ?? undefined;
+  } while (cursor && out.length < max);
+  return out;
+}
+
+export function useCustomers() {
+  return useQuery({
+    queryKey: ['customers', 'all'],
+    staleTime: 60_000,
+    queryFn: () =>
+      all<CustomerDto>((cursor) =>
+        ok(api.GET('/api/v1/customers', { params: { query: { limit: 1000, cursor } } })),
+      ),
+  });
+}
+
+export function useSites() {
+  return useQuery({
+    queryKey: ['sites', 'all'],
+    staleTime: 60_000,
+    queryFn: () =>
+      all<SiteDto>((cursor) =>
+        ok(api.GET('/api/v1/sites', { params: { query: { limit: 1000, cursor } } })),
+      ),
+  });
+}
+
+export function useRanges(enabled = true) {
+  return useQuery({
+    queryKey: ['ranges', 'all'],
+    staleTime: 30_000,
+    enabled,
+    queryFn: () =>
+      all<RangeDto>((cursor) =>
+        ok(api.GET('/api/v1/ranges', { params: { query: { limit: 1000, cursor } } })),
+      ),
+  });
+}
+
+export function byId<T extends { id: string }>(list: T[] | undefined): Map<string, T> {
+  return new Map((list ?? []).map((x) => [x.id, x]));
+}

@@ -1,0 +1,284 @@
+/**
+ * CSV import (SPEC §4, R-50): read → check each row (pure, fast path for
+ * E.164) → COPY into a staging table → set-based checks → one merge, all in
+ * one transaction on one connection. Knows nothing of HTTP.
+ *
+ * Phases: `validate` answers valid / invalid counts and every invalid row and
+ * changes nothing; `commit` applies all valid rows at once. `dryRun` runs the
+ * commit (merge included) and rolls it back.
+ *
+ * R-50 idempotency: the import's identity is sha256(file bytes + options).
+ * The commit writes that key to `import_commits` in the merge's transaction;
+ * running the same import again finds it and changes nothing.
+ */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Actor } from '../actor.js';
+import { checkRow, copyText, parseHeader, type HeaderIndex } from '../domain/import-row.js';
+import { readCsv, CsvFormatError } from './imports.reader.js';
+import * as repo from './imports.repository.js';
+
+export type ImportPhase = 'validate' | 'commit';
+
+export interface ImportOptions {
+  phase: ImportPhase;
+  dryRun: boolean;
+  /** ISO alpha-2 for national numbers in rows without a country cell. */
+  defaultCountry?: string | undefined;
+  fileName?: string | undefined;
+  /** How many invalid rows the report lists (all of them go to the job's errors). */
+  reportLimit?: number;
+}
+
+export interface ImportReport {
+  phase: ImportPhase;
+  dryRun: boolean;
+  rows: number;
+  valid: number;
+  invalid: number;
+  /** Numbers added (0 for validate / dry run). */
+  imported: number;
+  /** The same import was committed before (R-50 rerun): nothing changed. */
+  alreadyImported: boolean;
+  committed: boolean;
+  contentKey: string;
+  invalidRows: repo.InvalidRow[];
+  invalidRowsTruncated: boolean;
+}
+
+/** The file as a whole cannot be imported (header, encoding, CSV syntax). */
+export class ImportFileError extends Error {
+  override readonly name = 'ImportFileError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly line: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Numbers were added by someone else while the import ran: retry (the job does). */
+export class ImportRaceError extends Error {
+  override readonly name = 'ImportRaceError';
+}
+
+export interface ImportHooks {
+  /** Rows read and checked so far. */
+  onProgress?: (rows: number) => void | Promise<void>;
+  onNote?: (note: string) => void | Promise<void>;
+  /** Throws to abort (cancellation); the transaction rolls back. */
+  checkCancelled?: () => void;
+}
+
+const STAGE_BATCH = 2_000;
+
+function stageLine(line: number, input: string, r: ReturnType<typeof checkRow>): string {
+  if (!r.ok) {
+    return `${line}\t${copyText(input)}\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t${copyText(r.error.code)}\t${copyText(r.error.message)}\n`;
+  }
+  const x = r.row;
+  const caps = x.capabilities.length ? `{${x.capabilities.join(',')}}` : '{}';
+  return [
+    line,
+    copyText(input),
+    x.e164,
+    x.country,
+    x.kind,
+    copyText(x.site),
+    copyText(x.range),
+    copyText(x.customer),
+    copyText(x.extension),
+    x.usage ?? '\\N',
+    caps,
+    copyText(x.civicAddressId),
+    copyText(x.locationId),
+    copyText(x.sipConnection),
+    copyText(x.callingProfileId),
+    copyText(x.customSipHeader),
+    x.cac === null ? '\\N' : String(x.cac),
+    copyText(x.serviceInfo),
+    x.locked ? 't' : 'f',
+    copyText(x.lockReason),
+    '\\N',
+    '\\N',
+  ].join('\t') + '\n';
+}
+
+export function importKey(digest: string, opts: ImportOptions): string {
+  return createHash('sha256')
+    .update(digest)
+    .update(JSON.stringify({ defaultCountry: opts.defaultCountry?.toUpperCase() ?? null }))
+    .digest('hex');
+}
+
+/**
+ * Run one import on `client` (a dedicated connection: COPY and the temporary
+ * tables need one session). `jobId` names the job the audit events point to.
+ */
+export async function runImport(
+  client: pg.PoolClient,
+  actor: Actor,
+  jobId: string,
+  source: AsyncIterable<Buffer | string>,
+  opts: ImportOptions,
+  hooks: ImportHooks = {},
+): Promise<ImportReport> {
+  const defaultCountry = opts.defaultCountry?.toUpperCase();
+  const reader = readCsv(source);
+  let header: { index: HeaderIndex; width: number } | null = null;
+  let rows = 0;
+  let lastProgress = 0;
+
+  async function* staged(): AsyncGenerator<string> {
+    try {
+      for await (const batch of reader.batches) {
+        let out = '';
+        let n = 0;
+        for (const rec of batch) {
+          if (!header) {
+            const h = parseHeader(rec.cells);
+            if (!h.ok) throw new ImportFileError(h.code, h.message, rec.line);
+            header = h;
+            continue;
+          }
+          // A row of empty cells (e.g. ";;;" under a header) is not a row.
+          if (rec.cells.every((c) => c.trim() === '')) continue;
+          rows++;
+          const input = rec.cells[header.index.number!] ?? '';
+          out += stageLine(rec.line, input, checkRow(rec.cells, header, defaultCountry));
+          if (++n === STAGE_BATCH) {
+            yield out;
+            out = '';
+            n = 0;
+          }
+        }
+        if (out) yield out;
+        if (rows - lastProgress >= 10_000) {
+          lastProgress = rows;
+          hooks.checkCancelled?.();
+          await hooks.onProgress?.(rows);
+        }
+      }
+    } catch (err) {
+      if (err instanceof CsvFormatError) throw new ImportFileError('INVALID_CSV', err.message, err.line);
+      throw err;
+    }
+    if (!header) throw new ImportFileError('EMPTY_FILE', 'the file has no header line', 1);
+  }
+
+  await client.query('BEGIN');
+  try {
+    await repo.createStage(client);
+    await hooks.onNote?.('reading and validating');
+    await repo.copyIntoStage(client, staged());
+    await hooks.onProgress?.(rows);
+    hooks.checkCancelled?.();
+    const key = importKey(reader.digest(), opts);
+
+    const commit = opts.phase === 'commit';
+    if (commit) {
+      // Two runs of the same import: the second waits here, then finds the marker.
+      await repo.lockImportKey(client, key);
+      const prior = await repo.findCommit(client, key);
+      if (prior) {
+        await client.query('ROLLBACK');
+        return {
+          phase: opts.phase,
+          dryRun: opts.dryRun,
+          rows,
+          valid: prior.imported,
+          invalid: prior.invalid,
+          imported: 0,
+          alreadyImported: true,
+          committed: false,
+          contentKey: key,
+          invalidRows: [],
+          invalidRowsTruncated: false,
+        };
+      }
+    }
+
+    await hooks.onNote?.('checking against the inventory');
+    await repo.analyzeStage(client);
+    const wanted = await repo.distinctRefs(client);
+    const refs = {
+      sites: await repo.resolveSites(client, wanted.sites),
+      ranges: await repo.resolveRanges(client, wanted.ranges),
+      customers: await repo.resolveCustomers(client, wanted.customers),
+      civic: await repo.usesCivicAddresses(client),
+    };
+    await repo.checkStage(client, refs);
+    const c = await repo.counts(client);
+    const limit = opts.reportLimit ?? 1_000;
+    const invalidRows = await repo.invalidRows(client, limit + 1);
+    const truncated = invalidRows.length > limit;
+    if (truncated) invalidRows.pop();
+    const invalid = c.rows - c.valid;
+    await repo.invalidRowsToJobErrors(client, jobId);
+    hooks.checkCancelled?.();
+
+    let imported = 0;
+    if (commit) {
+      await hooks.onNote?.('merging');
+      imported = await repo.merge(client, actor, jobId);
+      if (imported !== c.valid) {
+        throw new ImportRaceError(
+          `${c.valid - imported} number(s) were added to the inventory while the import ran; run it again`,
+        );
+      }
+      await repo.auditImport(client, actor, jobId, {
+        fileName: opts.fileName ?? null,
+        contentKey: key,
+        rows,
+        imported,
+        invalid,
+        dryRun: opts.dryRun,
+      });
+      if (!opts.dryRun) await repo.insertCommit(client, key, jobId, imported, invalid);
+    }
+    if (commit && !opts.dryRun) {
+      // The job's per-item errors commit with the merge; a validate run keeps
+      // them too (they are the report), a dry run keeps them as well.
+      await client.query('COMMIT');
+    } else {
+      // Keep the per-item errors of the report; drop everything else.
+      const errors = await client.query<{ item: string; code: string; message: string }>(
+        `SELECT item, code, message FROM job_item_errors WHERE job_id = $1 ORDER BY seq`,
+        [jobId],
+      );
+      await client.query('ROLLBACK');
+      await saveErrors(client, jobId, errors.rows);
+    }
+    return {
+      phase: opts.phase,
+      dryRun: opts.dryRun,
+      rows,
+      valid: c.valid,
+      invalid,
+      imported: commit && !opts.dryRun ? imported : 0,
+      alreadyImported: false,
+      committed: commit && !opts.dryRun,
+      contentKey: key,
+      invalidRows,
+      invalidRowsTruncated: truncated,
+    };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+async function saveErrors(
+  client: pg.PoolClient,
+  jobId: string,
+  errors: { item: string; code: string; message: string }[],
+): Promise<void> {
+  if (!errors.length) return;
+  await client.query(
+    `INSERT INTO job_item_errors (job_id, seq, item, code, message)
+     SELECT $1, e.ord, e.item, e.code, e.message
+     FROM jsonb_to_recordset($2::jsonb) AS e(item text, code text, message text, ord int)`,
+    [jobId, JSON.stringify(errors.map((e, i) => ({ ...e, ord: i + 1 })))],
+  );
+}
