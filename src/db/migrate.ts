@@ -10,6 +10,7 @@ import { sql as m0002 } from './migrations/0002_jobs.js';
 import { sql as m0003 } from './migrations/0003_bulk.js';
 import { sql as m0004 } from './migrations/0004_services.js';
 import { sql as m0005 } from './migrations/0005_users.js';
+import { sql as m0006 } from './migrations/0006_bulk_references.js';
 
 export interface Migration {
   id: number;
@@ -23,6 +24,7 @@ export const migrations: readonly Migration[] = [
   { id: 3, name: 'bulk', sql: m0003 },
   { id: 4, name: 'services', sql: m0004 },
   { id: 5, name: 'users', sql: m0005 },
+  { id: 6, name: 'bulk references', sql: m0006 },
 ];
 
 /** Arbitrary constant: the advisory lock key that serialises migrators. */

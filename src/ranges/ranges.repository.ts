@@ -77,3 +77,8 @@ export async function utilisation(
   }
   return out;
 }
+
+/** Refresh the planner's statistics of the numbers table. */
+export async function analyzeNumbers(db: Db): Promise<void> {
+  await sql`ANALYZE numbers`.execute(db);
+}

@@ -59,6 +59,25 @@ describe('numbers table constraints (invariants are not only in code)', () => {
       'numbers_one_main_per_holder_site',
     );
   });
+  it('refuses a number that refers to a missing range or site (statement-level check)', async () => {
+    expect(
+      await violation({ e164: '+442079460020', range_id: '00000000-0000-4000-8000-000000000009' }),
+    ).toBe('numbers_references');
+    expect(
+      await violation({ e164: '+442079460021', site_id: '00000000-0000-4000-8000-000000000009' }),
+    ).toBe('numbers_references');
+  });
+  it('refuses to delete a site that numbers refer to', async () => {
+    const site = await db
+      .insertInto('sites')
+      .values({ name: 'Leeds', country: 'GB' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    expect(await violation({ e164: '+442079460022', site_id: site.id })).toBe('accepted');
+    await expect(db.deleteFrom('sites').where('id', '=', site.id).execute()).rejects.toMatchObject({
+      constraint: 'numbers_references',
+    });
+  });
   it('SPEC §11: audit events cannot be changed or deleted', async () => {
     await db
       .insertInto('audit_events')
