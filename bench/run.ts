@@ -24,6 +24,7 @@ import { startPostgres } from './lib/postgres.js';
 import { report, tableOnly, writeReport } from './lib/report.js';
 import { startNumbat } from './lib/server.js';
 import { setupHolders } from './lib/setup.js';
+import { runBulkBench } from './import-export.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DATA_DIR = path.join(here, 'data');
@@ -53,9 +54,11 @@ async function main(): Promise<void> {
     totalSeconds: (performance.now() - t0) / 1000,
     load: [loadStart, os.loadavg()[0]!] as [number, number],
   };
-  writeReport(RESULT, report(a, b, c, ctx, REQUESTS));
+  await writeReport(RESULT, report(a, b, c, ctx, REQUESTS));
   process.stdout.write(`${tableOnly(a, b, c)}\n`);
   progress(`written ${path.relative(process.cwd(), RESULT)}`);
+  // Issue 3 figures (import, export, validation): bench/import-export.ts.
+  process.stdout.write(`\n${await runBulkBench(postgres)}\n`);
 }
 
 cleanupOnSignals();

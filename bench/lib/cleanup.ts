@@ -5,7 +5,7 @@
  */
 import { progress } from './log.js';
 
-const STEP_TIMEOUT_MS = 30_000;
+const STEP_TIMEOUT_MS = 10_000;
 
 /** A cleanup step that hangs (a pool waiting for a stuck client) must not stop the next. */
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {
@@ -28,6 +28,7 @@ export function runCleanup(): Promise<void> {
   running ??= (async () => {
     while (steps.length) {
       const step = steps.pop()!;
+      if (process.env.BENCH_DEBUG) progress(`cleanup: ${step.name}`);
       try {
         await withTimeout(Promise.resolve().then(step.fn), STEP_TIMEOUT_MS);
       } catch (err) {
@@ -38,7 +39,12 @@ export function runCleanup(): Promise<void> {
   return running;
 }
 
-/** Ctrl-C / kill: clean up, then exit with the conventional code. */
+/**
+ * Ctrl-C / kill: clean up, then exit with the conventional code. An error
+ * nobody catches (e.g. a pg client whose backend is killed while a query runs
+ * at Ctrl-C) is reported and cleaned up after too, never left to kill the
+ * process halfway through the cleanup.
+ */
 export function cleanupOnSignals(): void {
   for (const [signal, code] of [
     ['SIGINT', 130],
@@ -49,4 +55,8 @@ export function cleanupOnSignals(): void {
       void runCleanup().finally(() => process.exit(code));
     });
   }
+  process.on('uncaughtException', (err) => {
+    progress(`uncaught: ${err.message}`);
+    void runCleanup().finally(() => process.exit(1));
+  });
 }

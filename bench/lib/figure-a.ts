@@ -26,6 +26,18 @@ export interface FigureA {
   apiSeconds: number;
   insertSelectSeconds: number;
   copySeconds: number;
+  /** What the real table carries: indexes (primary key included), foreign keys, checks. */
+  schema: { indexes: number; gin: number; foreignKeys: number; checks: number };
+}
+
+async function schemaOf(pool: pg.Pool): Promise<FigureA['schema']> {
+  const r = await pool.query<FigureA['schema']>(
+    `SELECT (SELECT count(*)::int FROM pg_index WHERE indrelid = 'numbers'::regclass) AS indexes,
+            (SELECT count(*)::int FROM pg_indexes WHERE tablename = 'numbers' AND indexdef LIKE '%USING gin%') AS gin,
+            (SELECT count(*)::int FROM pg_constraint WHERE conrelid = 'numbers'::regclass AND contype = 'f') AS "foreignKeys",
+            (SELECT count(*)::int FROM pg_constraint WHERE conrelid = 'numbers'::regclass AND contype = 'c') AS checks`,
+  );
+  return r.rows[0]!;
 }
 
 function nth(start: string, i: number): string {
@@ -151,5 +163,6 @@ export async function figureA(
     apiSeconds: created.seconds,
     insertSelectSeconds: insert.seconds,
     copySeconds: copy.seconds,
+    schema: await schemaOf(pool),
   };
 }

@@ -3,17 +3,19 @@
  * API (HTTP, keep-alive, one request at a time) against the very same SQL sent
  * with pg. Every request of a kind is generated up front from a seeded PRNG,
  * so both sides answer the same questions. A first unmeasured pass through SQL
- * warms the caches for both.
+ * warms the caches for both; then API and SQL take turns, request by request
+ * (who goes first alternates), so that both meet the same background load.
  */
 import type pg from 'pg';
 import { encodeCursor, type NumberListFilter } from '../../src/numbers/numbers.list.js';
 import type { Status } from '../../src/domain/lifecycle.js';
 import type { Api } from './http.js';
+import { explainAnalyze } from './explain.js';
 import { progress } from './log.js';
 import { listQuery, type PlainQuery } from './same-sql.js';
 import { latency, rng, type Latency } from './stats.js';
 
-export const REQUESTS = 300;
+export const REQUESTS = 1000;
 const LIMIT = 100;
 
 interface Spec {
@@ -99,15 +101,6 @@ async function runSql(pool: pg.Pool, spec: Spec): Promise<{ ms: number; rows: nu
   return { ms: performance.now() - start, rows: r.rowCount ?? 0 };
 }
 
-async function explain(pool: pg.Pool, spec: Spec): Promise<string> {
-  const q = await sqlOf(spec);
-  const r = await pool.query<{ 'QUERY PLAN': string }>(
-    `EXPLAIN (ANALYZE, BUFFERS) ${q.text}`,
-    q.values,
-  );
-  return r.rows.map((row) => row['QUERY PLAN']).join('\n');
-}
-
 export async function figureB(
   api: Api,
   pool: pg.Pool,
@@ -122,25 +115,33 @@ export async function figureB(
     progress(`${kind.key} ${kind.label}: warm-up pass (SQL, unmeasured)`);
     for (const s of specs) await runSql(pool, s);
 
-    progress(`${kind.key}: ${REQUESTS} requests through the API`);
+    progress(`${kind.key}: ${REQUESTS} requests through the API and as SQL, taking turns`);
     const apiMs: number[] = [];
+    const sqlMs: number[] = [];
     let rows = 0;
-    for (const s of specs) {
+    let sqlRows = 0;
+    const viaApi = async (s: Spec) => {
       const res = await api.ok<{ items: unknown[] }>('GET', `/api/v1/numbers?${s.qs}`);
       apiMs.push(res.ms);
       rows += res.body.items.length;
-    }
-
-    progress(`${kind.key}: ${REQUESTS} queries through pg`);
-    const sqlMs: number[] = [];
-    let sqlRows = 0;
-    for (const s of specs) {
+    };
+    const viaSql = async (s: Spec) => {
       const res = await runSql(pool, s);
       sqlMs.push(res.ms);
       sqlRows += Math.min(res.rows, LIMIT);
+    };
+    for (const [i, s] of specs.entries()) {
+      if (i % 2 === 0) {
+        await viaApi(s);
+        await viaSql(s);
+      } else {
+        await viaSql(s);
+        await viaApi(s);
+      }
     }
-    if (sqlRows !== rows)
+    if (sqlRows !== rows) {
       throw new Error(`${kind.key}: the API returned ${rows} rows in all, SQL ${sqlRows}`);
+    }
 
     const slowest = specs[sqlMs.indexOf(Math.max(...sqlMs))]!;
     const result: KindResult = {
@@ -151,7 +152,7 @@ export async function figureB(
       sql: latency(sqlMs),
       meanRows: rows / REQUESTS,
       sqlText: (await sqlOf(specs[0]!)).text,
-      slowestPlan: `-- ${slowest.qs}\n${await explain(pool, slowest)}`,
+      slowestPlan: `-- ${slowest.qs}\n${(await explainAnalyze(pool, await sqlOf(slowest))).text}`,
     };
     progress(
       `  API p50 ${result.api.p50.toFixed(2)} ms p99 ${result.api.p99.toFixed(2)} ms | ` +

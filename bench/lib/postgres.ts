@@ -43,7 +43,8 @@ async function serverUrl(): Promise<{ adminUrl: string; origin: string }> {
   const external = process.env.BENCH_DATABASE_URL;
   if (external) return { adminUrl: external, origin: 'BENCH_DATABASE_URL' };
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numbat-bench-'));
+  // The pid in the name tells whose cluster a leftover directory was.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `numbat-bench-${process.pid}-`));
   // As root the server runs as OS user postgres, which must reach the dir.
   fs.chmodSync(dir, 0o755);
   onCleanup('remove temp dir', () => fs.rmSync(dir, { recursive: true, force: true }));

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as prettier from 'prettier';
 import type { FigureA } from './figure-a.js';
 import type { KindResult } from './figure-b.js';
 import { ALLOCATIONS, ALLOCATORS, type Checks, type FigureC } from './figure-c.js';
@@ -116,21 +117,24 @@ function machine(ctx: Context): string {
 }
 
 const notes = (
+  a: FigureA,
   requests: number,
 ) => `- ratio = ours ÷ baseline for times, baseline ÷ ours for throughput: how many times
   the baseline's cost ours pays (1.00× = as fast as the baseline).
-- Numbat runs in the bench's own process (buildApp, request logging off, pool of 20) and is
-  called over real HTTP on 127.0.0.1 with keep-alive sockets, so on this 2-core machine the
-  HTTP client, Numbat and PostgreSQL share the same CPUs.
-- A: one run each, after a CHECKPOINT. Ours inserts into the real \`numbers\` table with its
-  primary key, 7 secondary indexes (one GIN trigram), checks and foreign keys, in one
-  transaction with the range row and its audit event, then counts utilisation for the reply.
-- Before B and C: 5 customers, 10,000 numbers each allocated through the API (1,000 a call),
-  half of them activated (bulk activate), then VACUUM ANALYZE.
-- B: requests one at a time; each kind's ${requests} requests are generated from a seeded PRNG and the
-  same list is sent through the API and as SQL. The SQL is the text \`listNumbers\`
-  (src/numbers/numbers.list.ts) compiles, sent with pg; an unmeasured SQL pass warms the
-  caches first. API time = request sent → whole body received.
+- Numbat runs in the bench's own process (buildApp, request logging off, pool of 20, no job
+  worker) and is called over real HTTP on 127.0.0.1 with keep-alive sockets, so on this 2-core
+  machine the HTTP client, Numbat and PostgreSQL share the same CPUs.
+- A: one run each, after a CHECKPOINT. Ours inserts into the real \`numbers\` table
+  (${a.schema.indexes} indexes including the primary key and ${a.schema.gin} GIN trigram,
+  ${a.schema.foreignKeys} foreign keys, ${a.schema.checks} checks) in one transaction with the
+  range row and its audit event, then counts utilisation for the reply.
+- Before B and C: 5 customers, 10,000 numbers each allocated through the API (1,000 a call,
+  starting right after the range was created), half of them activated (bulk activate), then
+  VACUUM ANALYZE.
+- B: one request at a time; each kind's ${requests} requests are generated from a seeded PRNG and
+  the same list is sent through the API and as SQL, taking turns request by request. The SQL is
+  the text \`listNumbers\` (src/numbers/numbers.list.ts) compiles, sent with pg; an unmeasured
+  SQL pass warms the caches first. API time = request sent → whole body received.
 - C: VACUUM ANALYZE before each side. The baseline writes no audit events; ours writes one
   per allocation and returns the full number.`;
 
@@ -145,8 +149,10 @@ export function report(
   const details = [
     `- setup: allocated ${int(ctx.setup.allocated)} numbers through the API in ${secs(ctx.setup.allocateSeconds)} ` +
       `(${int(ctx.setup.allocated / ctx.setup.allocateSeconds)} /s, 1,000 a call: p50 ${ms(ctx.setup.allocateCalls.p50)}, ` +
-      `max ${ms(ctx.setup.allocateCalls.max)} per call, before any ANALYZE of the new rows); activated ${int(ctx.setup.activated)} in ` +
+      `max ${ms(ctx.setup.allocateCalls.max)} per call, starting as soon as the range was created); activated ${int(ctx.setup.activated)} in ` +
       `${secs(ctx.setup.activateSeconds)}`,
+    `- allocation pick of 1,000 (EXPLAIN ANALYZE): ${ms(ctx.setup.pickPlans.beforeAnalyze.executionMs)} right after ` +
+      `POST /ranges returned, ${ms(ctx.setup.pickPlans.afterAnalyze.executionMs)} after the bench's VACUUM ANALYZE`,
     `- A: range ${a.start}–${a.end} (${int(a.count)} numbers, both ends valid GB fixed-line numbers)`,
     ...b.map(
       (k) =>
@@ -154,12 +160,18 @@ export function report(
         `max API ${ms(k.api.max)}, max SQL ${ms(k.sql.max)}; e.g. \`${k.example}\``,
     ),
   ].join('\n');
-  const plans = b
-    .map(
+  const fence = (lang: string, text: string) => `\`\`\`${lang}\n${text}\n\`\`\``;
+  const pick = ctx.setup.pickPlans;
+  const plans = [
+    `### Allocation pick of 1,000 (POST /numbers/allocate) right after POST /ranges returned\n\n` +
+      fence('', pick.beforeAnalyze.text),
+    `### The same pick after the bench's VACUUM ANALYZE\n\n${fence('', pick.afterAnalyze.text)}`,
+    ...b.map(
       (k) =>
-        `### ${k.key}: SQL and plan of the slowest SQL sample\n\n\`\`\`sql\n${k.sqlText}\n\`\`\`\n\n\`\`\`\n${k.slowestPlan}\n\`\`\``,
-    )
-    .join('\n\n');
+        `### ${k.key}: SQL and plan of the slowest SQL sample\n\n${fence('sql', k.sqlText)}\n\n` +
+        fence('', k.slowestPlan),
+    ),
+  ].join('\n\n');
   return [
     '# Numbat benchmark',
     '',
@@ -173,7 +185,7 @@ export function report(
     '',
     '## Notes',
     '',
-    notes(requests),
+    notes(a, requests),
     '',
     '## Query plans',
     '',
@@ -186,7 +198,9 @@ export function tableOnly(a: FigureA, b: KindResult[], c: FigureC): string {
   return table(rows(a, b, c));
 }
 
-export function writeReport(file: string, text: string): void {
+/** Written as Prettier would, so that `npm run check` passes once it is committed. */
+export async function writeReport(file: string, text: string): Promise<void> {
+  const options = (await prettier.resolveConfig(file)) ?? {};
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
+  fs.writeFileSync(file, await prettier.format(text, { ...options, parser: 'markdown' }));
 }

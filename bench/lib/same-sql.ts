@@ -1,8 +1,9 @@
 /**
- * The exact SQL the app runs for a numbers list page: `listNumbers` from
- * src/numbers/numbers.list.ts is called with a Kysely instance whose driver
- * executes nothing, and the compiled query it would have sent is captured.
- * The bench then sends that text and those parameters with plain pg.
+ * The exact SQL the app runs: its repository functions (`listNumbers` of
+ * src/numbers/numbers.list.ts, `pickAvailable` of numbers.repository.ts) are
+ * called with a Kysely instance whose driver executes nothing, and the compiled
+ * query they would have sent is captured. The bench then sends that text and
+ * those parameters with plain pg.
  */
 import {
   DummyDriver,
@@ -14,8 +15,9 @@ import {
 } from 'kysely';
 import type { DB } from '../../src/db/schema.js';
 import { listNumbers, type NumberListFilter } from '../../src/numbers/numbers.list.js';
+import { pickAvailable, type PoolFilter } from '../../src/numbers/numbers.repository.js';
 
-let captured: CompiledQuery | null = null;
+let captured: CompiledQuery[] = [];
 
 const compiler = new Kysely<DB>({
   dialect: {
@@ -25,7 +27,7 @@ const compiler = new Kysely<DB>({
     createQueryCompiler: () => new PostgresQueryCompiler(),
   },
   log: (event) => {
-    captured = event.query;
+    captured.push(event.query);
   },
 });
 
@@ -34,13 +36,23 @@ export interface PlainQuery {
   values: unknown[];
 }
 
-export async function listQuery(
+/** The one data query `run` sends (transaction control statements aside). */
+async function capture(run: () => Promise<unknown>): Promise<PlainQuery> {
+  captured = [];
+  await run();
+  const q = captured.filter((c) => !/^\s*(begin|commit|rollback)\b/i.test(c.sql));
+  if (q.length !== 1) throw new Error(`expected one query, captured ${q.length}`);
+  return { text: q[0]!.sql, values: [...q[0]!.parameters] };
+}
+
+export function listQuery(
   filter: NumberListFilter,
   page: { limit: number; after?: string | undefined; desc: boolean },
 ): Promise<PlainQuery> {
-  captured = null;
-  await listNumbers(compiler, filter, page);
-  const q = captured as CompiledQuery | null;
-  if (!q) throw new Error('listNumbers sent no query');
-  return { text: q.sql, values: [...q.parameters] };
+  return capture(() => listNumbers(compiler, filter, page));
+}
+
+/** The allocation pick (SELECT … FOR UPDATE SKIP LOCKED) of POST /numbers/allocate. */
+export function pickQuery(filter: PoolFilter): Promise<PlainQuery> {
+  return capture(() => compiler.transaction().execute((trx) => pickAvailable(trx, filter)));
 }

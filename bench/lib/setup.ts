@@ -1,13 +1,16 @@
 /**
  * Makes the filters of figure B meaningful: five customers, 10,000 numbers
  * allocated to each through the API (bulk allocate, 1,000 a call), half of
- * them activated (bulk activate). The allocations start right after the range
- * was created, before any ANALYZE, as an operator's would. Then VACUUM
- * ANALYZE, as autovacuum would eventually, so every figure sees a settled table.
+ * them activated (bulk activate). The allocations start as soon as the range
+ * was created, as an operator's would (whatever statistics the app leaves
+ * then is part of the figure). Then VACUUM ANALYZE, as autovacuum would
+ * eventually, so that every figure sees a settled table.
  */
 import type pg from 'pg';
 import type { Api } from './http.js';
+import { explainAnalyze, type Plan } from './explain.js';
 import { progress, timed } from './log.js';
+import { pickQuery } from './same-sql.js';
 import { latency, type Latency } from './stats.js';
 
 export const CUSTOMERS = 5;
@@ -17,9 +20,11 @@ const CALL = 1_000;
 export interface Setup {
   customers: string[];
   allocateSeconds: number;
-  /** Latency of each 1,000-number allocate call (the first ones run before any ANALYZE). */
+  /** Latency of each 1,000-number allocate call, the first right after the range was created. */
   allocateCalls: Latency;
   activateSeconds: number;
+  /** The allocation pick of 1,000 numbers right after POST /ranges returned, and after VACUUM ANALYZE. */
+  pickPlans: { beforeAnalyze: Plan; afterAnalyze: Plan };
   allocated: number;
   activated: number;
 }
@@ -39,6 +44,12 @@ export async function setupHolders(api: Api, pool: pg.Pool): Promise<Setup> {
     );
     customers.push(r.body.id);
   }
+
+  const pick = await pickQuery({ count: CALL, now: new Date() });
+  const beforeAnalyze = await explainAnalyze(pool, pick);
+  progress(
+    `setup: allocation pick of ${CALL} right after the range: ${beforeAnalyze.executionMs.toFixed(1)} ms (EXPLAIN ANALYZE)`,
+  );
 
   progress(
     `setup: allocating ${CUSTOMERS} × ${PER_CUSTOMER} numbers through the API (${CALL} a call)`,
@@ -85,11 +96,16 @@ export async function setupHolders(api: Api, pool: pg.Pool): Promise<Setup> {
   progress('setup: VACUUM ANALYZE numbers, audit_events');
   await pool.query('VACUUM (ANALYZE) numbers');
   await pool.query('VACUUM (ANALYZE) audit_events');
+  const afterAnalyze = await explainAnalyze(pool, pick);
+  progress(
+    `setup: allocation pick of ${CALL} after ANALYZE: ${afterAnalyze.executionMs.toFixed(1)} ms (EXPLAIN ANALYZE)`,
+  );
   return {
     customers,
     allocateSeconds: alloc.seconds,
     allocateCalls: calls,
     activateSeconds: act.seconds,
+    pickPlans: { beforeAnalyze, afterAnalyze },
     allocated: CUSTOMERS * PER_CUSTOMER,
     activated,
   };

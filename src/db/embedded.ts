@@ -283,6 +283,12 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<RunningClust
     'max_connections=200',
     '-c',
     'shared_buffers=256MB',
+    // A 1M-number range writes ~0.9 GB of WAL; the 1 GB default forces
+    // checkpoints mid-insert (measured 27.3 s → 21.2 s with these).
+    '-c',
+    'max_wal_size=4GB',
+    '-c',
+    'wal_buffers=64MB',
   ];
   if (opts.ephemeral) {
     args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');

@@ -63,7 +63,10 @@ export function applyFilter(q: Q, f: NumberListFilter): Q {
   if (f.locked !== undefined) q = q.where('locked', '=', f.locked);
   if (f.q) {
     const digits = searchDigits(f.q);
-    if (digits) q = q.where('e164', 'like', `%${digits}%`);
+    // "+44113…" is the start of a number: a prefix scan of the primary key
+    // (~1 ms) instead of a search anywhere in the number.
+    if (digits && f.q.trim().startsWith('+')) q = q.where('e164', 'like', `+${digits}%`);
+    else if (digits) q = q.where('e164', 'like', `%${digits}%`);
   }
   return q;
 }

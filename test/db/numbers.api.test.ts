@@ -123,6 +123,16 @@ describe('listing (SPEC §9)', () => {
     expect(many.total).toBe(expected.length);
   });
 
+  it('treats a search starting with + as the start of the number', async () => {
+    const res = (
+      await t.admin('GET', `/api/v1/numbers?q=${encodeURIComponent('+44161496004')}&total=true`)
+    ).json();
+    expect(res.total).toBe(10);
+    expect(res.items.map((i: Item) => i.e164)).toEqual(
+      Array.from({ length: 10 }, (_, i) => n(40 + i)),
+    );
+  });
+
   it('caps the page size at 1000', async () => {
     expect((await t.admin('GET', '/api/v1/numbers?limit=1001')).statusCode).toBe(400);
   });

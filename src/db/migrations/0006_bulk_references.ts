@@ -71,4 +71,9 @@ DROP INDEX numbers_status;
 DROP INDEX numbers_available_site;
 DROP INDEX numbers_available_range;
 CREATE INDEX numbers_held_status ON numbers (status, e164) WHERE status <> 'available';
+
+-- A customer's numbers are not spread over states independently of the
+-- customer: without this the planner estimated 232 rows for 5,000 and chose
+-- a bitmap-and + sort (measured p50 3.3 ms → 0.8 ms with it).
+CREATE STATISTICS numbers_customer_status (dependencies, mcv) ON customer_id, status FROM numbers;
 `;
