@@ -199,6 +199,29 @@ async function readFirstLine(): Promise<string> {
 
 registerBulkCommands(program, cliActor);
 
+program
+  .command('emulator')
+  .description(
+    'run a platform emulator (acg | webex) for demos and tests; needs ../shared/reference',
+  )
+  .argument('<platform>', 'acg or webex')
+  .option(
+    '--port <n>',
+    'port to listen on (0: any free port)',
+    (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535)
+        throw new InvalidArgumentError('a port, 0-65535');
+      return n;
+    },
+    0,
+  )
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .action(async (platform: string, o: { port: number; host: string }) => {
+    const { startEmulator } = await import('./emulators/start.js');
+    await startEmulator(platform, o.port, o.host);
+  });
+
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof AppError || err instanceof DomainError) {
     console.error(`numbat: ${err.code}: ${err.message}`);

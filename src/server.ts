@@ -44,9 +44,7 @@ export async function startServer(
   log(`Numbat is listening on ${address} (API docs: ${address}/api/docs)`);
   // Jobs (imports, bulk actions) run in this process unless NUMBAT_WORKER=off.
   const worker = config.worker
-    ? startJobWorker(database, config, (m, err) =>
-        app.log.error({ err }, m),
-      )
+    ? startJobWorker(database, config, (m, err) => app.log.error({ err }, m))
     : null;
   return {
     app,

@@ -63,6 +63,10 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     url,
     close: async () => {
       await db.destroy();
+      // Kysely ends the pool only if it ran a query itself; a command that used
+      // only the raw pool (migrate, COPY export) kept an idle client open for
+      // pg's 10 s idle timeout, delaying the process exit.
+      if (!pool.ended) await pool.end();
       if (cluster?.owned) await cluster.stop();
     },
   };

@@ -45,7 +45,9 @@ export async function migrate(
       .catch(async (err: unknown) => {
         // Two instances racing CREATE TABLE IF NOT EXISTS can collide on the
         // catalog's unique index; the table exists either way.
-        if ((err as { code?: string }).code !== '23505') throw err;
+        // (23505 on pg_type's unique index, or 42710 "type already exists").
+        const code = (err as { code?: string }).code;
+        if (code !== '23505' && code !== '42710' && code !== '42P07') throw err;
       });
     for (const m of migrations) {
       await client.query('BEGIN');

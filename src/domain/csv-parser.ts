@@ -59,13 +59,13 @@ export class CsvParser {
     // would rescan the rest of a quote-free buffer: quadratic).
     let quote = -2;
     while (pos < n) {
-      let nl = buf.indexOf('\n', pos);
+      const nl = buf.indexOf('\n', pos);
       if (quote !== -1 && quote < pos) quote = buf.indexOf('"', pos);
       if (nl === -1 && !final) break;
       const lineEnd = nl === -1 ? n : nl;
       if (quote === -1 || quote > lineEnd) {
         // Plain line: no quote before its end.
-        let text = buf.slice(pos, lineEnd);
+        const text = buf.slice(pos, lineEnd);
         // A lone CR also ends a line (old Mac files): split on it.
         if (text.includes('\r')) {
           const parts = text.split(/\r\n?|\n/);
@@ -87,7 +87,6 @@ export class CsvParser {
       out.push({ line: this.line, cells: r.cells });
       this.line += r.lines;
       pos = r.next;
-      nl = -1;
     }
     this.buf = pos >= n ? '' : buf.slice(pos);
   }

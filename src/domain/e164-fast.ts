@@ -22,7 +22,12 @@
  */
 import { Metadata } from 'libphonenumber-js/core';
 import metadataJson from 'libphonenumber-js/max/metadata';
-import { normalizeNumber, type NormalizeResult, type NumberKind, type ValidNumber } from './e164.js';
+import {
+  normalizeNumber,
+  type NormalizeResult,
+  type NumberKind,
+  type ValidNumber,
+} from './e164.js';
 
 /** The parts of libphonenumber's Metadata / NumberingPlan API that we read. */
 interface PlanApi {

@@ -65,7 +65,11 @@ export type HeaderIndex = Partial<Record<ImportField, number>>;
 
 export type HeaderResult =
   | { ok: true; index: HeaderIndex; width: number }
-  | { ok: false; code: 'UNKNOWN_COLUMN' | 'DUPLICATE_COLUMN' | 'NO_NUMBER_COLUMN'; message: string };
+  | {
+      ok: false;
+      code: 'UNKNOWN_COLUMN' | 'DUPLICATE_COLUMN' | 'NO_NUMBER_COLUMN';
+      message: string;
+    };
 
 /** SPEC §4: header names are case-insensitive and order-free. */
 export function parseHeader(cells: readonly string[]): HeaderResult {

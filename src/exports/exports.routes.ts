@@ -78,7 +78,8 @@ export const exportsRoutes: FastifyPluginAsyncTypebox<{
       if (!pool) throw new Error('exports need the pg pool (AppOptions.pool)');
       const own = customerScope(principalOf(req));
       const filter = exportFilter(req.query, now());
-      if (own) filter.customerId = req.query.customerId && req.query.customerId !== own ? NOBODY : own;
+      if (own)
+        filter.customerId = req.query.customerId && req.query.customerId !== own ? NOBODY : own;
       const stream = await streamNumbersCsv(pool, db, filter);
       void reply
         .type('text/csv; charset=utf-8')

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { Db } from '../db/pool.js';
-import { hasJobFile, readJobFile } from '../jobs/jobs.repository.js';
+import { deleteJobFile, hasJobFile, readJobFile } from '../jobs/jobs.repository.js';
 import { PermanentJobError, type JobHandler, type JobOutcome } from '../jobs/worker.js';
 import {
   ImportFileError,
@@ -71,9 +71,12 @@ export function importJobHandler(deps: { db: Db; pool: pg.Pool }): JobHandler {
         },
       );
       await ctx.progress({ total: report.rows, done: report.rows, failed: report.invalid });
+      // A committed import is final (a rerun is a no-op, R-50): its file is no longer needed.
+      if (report.committed || report.alreadyImported) await deleteJobFile(deps.db, ctx.job.id);
       return importOutcome(report);
     } catch (err) {
-      if (err instanceof ImportFileError) throw new PermanentJobError(`${err.code}: ${err.message}`);
+      if (err instanceof ImportFileError)
+        throw new PermanentJobError(`${err.code}: ${err.message}`);
       throw err;
     } finally {
       client.release();

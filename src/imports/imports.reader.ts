@@ -79,7 +79,10 @@ export function readCsv(source: AsyncIterable<Buffer | string>): CsvReader {
       if (out.length) yield out;
     } catch (err) {
       if (err instanceof CsvSyntaxError)
-        throw new CsvFormatError(`the file is not valid CSV: ${err.message} (line ${err.line})`, err.line);
+        throw new CsvFormatError(
+          `the file is not valid CSV: ${err.message} (line ${err.line})`,
+          err.line,
+        );
       throw err;
     }
     digest = hash.digest('hex');

@@ -53,10 +53,7 @@ export async function createStage(c: pg.PoolClient): Promise<void> {
 }
 
 /** COPY the staged rows (COPY text format lines) into the staging table. */
-export async function copyIntoStage(
-  c: pg.PoolClient,
-  lines: AsyncIterable<string>,
-): Promise<void> {
+export async function copyIntoStage(c: pg.PoolClient, lines: AsyncIterable<string>): Promise<void> {
   const sink = c.query(copyFrom(`COPY import_stage (${STAGE_COLUMNS.join(', ')}) FROM STDIN`));
   await pipeline(Readable.from(lines), sink);
 }
@@ -109,7 +106,12 @@ export async function resolveSites(c: pg.PoolClient, refs: string[]): Promise<Re
     `SELECT id, name, country FROM sites WHERE name = ANY($1::text[]) OR id = ANY($2::uuid[])`,
     [refs, ids],
   );
-  return match(refs, r.rows, (row) => [row.id, row.name], (row) => ({ country: row.country }));
+  return match(
+    refs,
+    r.rows,
+    (row) => [row.id, row.name],
+    (row) => ({ country: row.country }),
+  );
 }
 
 /** Range references: id or name. */
@@ -277,10 +279,7 @@ export async function invalidRows(c: pg.PoolClient, limit: number): Promise<Inva
 
 /** Every invalid row becomes a per-item error of the job, in one statement. */
 export async function invalidRowsToJobErrors(c: pg.PoolClient, jobId: string): Promise<void> {
-  await c.query(
-    `DELETE FROM job_item_errors WHERE job_id = $1`,
-    [jobId],
-  );
+  await c.query(`DELETE FROM job_item_errors WHERE job_id = $1`, [jobId]);
   await c.query(
     `INSERT INTO job_item_errors (job_id, seq, item, code, message)
      SELECT $1, row_number() OVER (ORDER BY line),
@@ -298,10 +297,14 @@ export async function findCommit(
   c: pg.PoolClient,
   key: string,
 ): Promise<{ job_id: string; imported: number; invalid: number; committed_at: Date } | undefined> {
-  const r = await c.query<{ job_id: string; imported: number; invalid: number; committed_at: Date }>(
-    `SELECT job_id, imported, invalid, committed_at FROM import_commits WHERE content_key = $1`,
-    [key],
-  );
+  const r = await c.query<{
+    job_id: string;
+    imported: number;
+    invalid: number;
+    committed_at: Date;
+  }>(`SELECT job_id, imported, invalid, committed_at FROM import_commits WHERE content_key = $1`, [
+    key,
+  ]);
   return r.rows[0];
 }
 
@@ -371,6 +374,13 @@ export async function auditImport(
     `INSERT INTO audit_events (principal_id, principal_name, source, ticket_id, request_id,
        action, object_type, object_id, customer_id, changes)
      VALUES ($1, $2, 'import', $3, $4, 'import.commit', 'job', $5, NULL, $6)`,
-    [actor.principal.id, actor.principal.name, actor.ticketId, actor.requestId, jobId, JSON.stringify(changes)],
+    [
+      actor.principal.id,
+      actor.principal.name,
+      actor.ticketId,
+      actor.requestId,
+      jobId,
+      JSON.stringify(changes),
+    ],
   );
 }

@@ -18,7 +18,13 @@ import { actorOf } from '../http/auth.js';
 import { AppError } from '../http/errors.js';
 import { Country, errorResponses, Uuid } from '../http/schemas.js';
 import { JobSchema, presentJob } from '../jobs/jobs.presenter.js';
-import { finishJob, findJob, insertJob, storeJobFile } from '../jobs/jobs.repository.js';
+import {
+  deleteJobFile,
+  finishJob,
+  findJob,
+  insertJob,
+  storeJobFile,
+} from '../jobs/jobs.repository.js';
 import { IMPORT_JOB, importOutcome, type ImportJobParams } from './imports.job.js';
 import { ImportFileError, runImport } from './imports.service.js';
 import { readJobFile } from '../jobs/jobs.repository.js';
@@ -61,10 +67,10 @@ const ImportReport = Type.Object({
 
 const tags = ['imports'];
 
-export const importsRoutes: FastifyPluginAsyncTypebox<{ db: Db; pool: pg.Pool | undefined }> = async (
-  app,
-  { db, pool },
-) => {
+export const importsRoutes: FastifyPluginAsyncTypebox<{
+  db: Db;
+  pool: pg.Pool | undefined;
+}> = async (app, { db, pool }) => {
   await app.register(multipart, { limits: { fileSize: MAX_IMPORT_BYTES, files: 1 } });
   // Raw CSV bodies go to the route as a stream (no buffering, no body limit here:
   // the route counts bytes itself).
@@ -116,7 +122,9 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ db: Db; pool: pg.Pool | 
         querystring: Type.Object(
           {
             phase: Type.Optional(
-              Type.Union([Type.Literal('validate'), Type.Literal('commit')], { default: 'validate' }),
+              Type.Union([Type.Literal('validate'), Type.Literal('commit')], {
+                default: 'validate',
+              }),
             ),
             dryRun: Type.Optional(
               Type.Boolean({ description: 'run the commit and roll it back', default: false }),
@@ -190,7 +198,10 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ db: Db; pool: pg.Pool | 
           const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
           bytes += b.length;
           if (bytes > MAX_IMPORT_BYTES)
-            throw new AppError('VALIDATION_FAILED', `the file is larger than ${MAX_IMPORT_BYTES} bytes`);
+            throw new AppError(
+              'VALIDATION_FAILED',
+              `the file is larger than ${MAX_IMPORT_BYTES} bytes`,
+            );
           for (let i = b.indexOf(0x0a); i !== -1; i = b.indexOf(0x0a, i + 1)) lines++;
           if (b.length) lastByte = b[b.length - 1]!;
           pending.push(b);
@@ -237,6 +248,7 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ db: Db; pool: pg.Pool | 
           .where('id', '=', job.id)
           .execute();
         await finishJob(db, job.id, owner, outcome);
+        if (report.committed || report.alreadyImported) await deleteJobFile(db, job.id);
         return {
           jobId: job.id,
           phase: report.phase,
@@ -252,7 +264,10 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{ db: Db; pool: pg.Pool | 
         };
       } catch (err) {
         if (err instanceof ImportFileError) {
-          await finishJob(db, job.id, owner, { status: 'failed', error: `${err.code}: ${err.message}` });
+          await finishJob(db, job.id, owner, {
+            status: 'failed',
+            error: `${err.code}: ${err.message}`,
+          });
           throw new AppError('VALIDATION_FAILED', err.message, {
             reason: err.code,
             line: err.line,

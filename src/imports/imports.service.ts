@@ -71,7 +71,7 @@ export interface ImportHooks {
   checkCancelled?: () => void;
 }
 
-const STAGE_BATCH = 2_000;
+const STAGE_BATCH = 500;
 
 function stageLine(line: number, input: string, r: ReturnType<typeof checkRow>): string {
   if (!r.ok) {
@@ -79,30 +79,32 @@ function stageLine(line: number, input: string, r: ReturnType<typeof checkRow>):
   }
   const x = r.row;
   const caps = x.capabilities.length ? `{${x.capabilities.join(',')}}` : '{}';
-  return [
-    line,
-    copyText(input),
-    x.e164,
-    x.country,
-    x.kind,
-    copyText(x.site),
-    copyText(x.range),
-    copyText(x.customer),
-    copyText(x.extension),
-    x.usage ?? '\\N',
-    caps,
-    copyText(x.civicAddressId),
-    copyText(x.locationId),
-    copyText(x.sipConnection),
-    copyText(x.callingProfileId),
-    copyText(x.customSipHeader),
-    x.cac === null ? '\\N' : String(x.cac),
-    copyText(x.serviceInfo),
-    x.locked ? 't' : 'f',
-    copyText(x.lockReason),
-    '\\N',
-    '\\N',
-  ].join('\t') + '\n';
+  return (
+    [
+      line,
+      copyText(input),
+      x.e164,
+      x.country,
+      x.kind,
+      copyText(x.site),
+      copyText(x.range),
+      copyText(x.customer),
+      copyText(x.extension),
+      x.usage ?? '\\N',
+      caps,
+      copyText(x.civicAddressId),
+      copyText(x.locationId),
+      copyText(x.sipConnection),
+      copyText(x.callingProfileId),
+      copyText(x.customSipHeader),
+      x.cac === null ? '\\N' : String(x.cac),
+      copyText(x.serviceInfo),
+      x.locked ? 't' : 'f',
+      copyText(x.lockReason),
+      '\\N',
+      '\\N',
+    ].join('\t') + '\n'
+  );
 }
 
 export function importKey(digest: string, opts: ImportOptions): string {
@@ -161,7 +163,8 @@ export async function runImport(
         }
       }
     } catch (err) {
-      if (err instanceof CsvFormatError) throw new ImportFileError('INVALID_CSV', err.message, err.line);
+      if (err instanceof CsvFormatError)
+        throw new ImportFileError('INVALID_CSV', err.message, err.line);
       throw err;
     }
     if (!header) throw new ImportFileError('EMPTY_FILE', 'the file has no header line', 1);
@@ -221,6 +224,8 @@ export async function runImport(
     let imported = 0;
     if (commit) {
       await hooks.onNote?.('merging');
+      // A dry run merges for real, then undoes the merge but keeps the report.
+      if (opts.dryRun) await client.query('SAVEPOINT dry_run');
       imported = await repo.merge(client, actor, jobId);
       if (imported !== c.valid) {
         throw new ImportRaceError(
@@ -235,21 +240,12 @@ export async function runImport(
         invalid,
         dryRun: opts.dryRun,
       });
-      if (!opts.dryRun) await repo.insertCommit(client, key, jobId, imported, invalid);
+      if (opts.dryRun) await client.query('ROLLBACK TO SAVEPOINT dry_run');
+      else await repo.insertCommit(client, key, jobId, imported, invalid);
     }
-    if (commit && !opts.dryRun) {
-      // The job's per-item errors commit with the merge; a validate run keeps
-      // them too (they are the report), a dry run keeps them as well.
-      await client.query('COMMIT');
-    } else {
-      // Keep the per-item errors of the report; drop everything else.
-      const errors = await client.query<{ item: string; code: string; message: string }>(
-        `SELECT item, code, message FROM job_item_errors WHERE job_id = $1 ORDER BY seq`,
-        [jobId],
-      );
-      await client.query('ROLLBACK');
-      await saveErrors(client, jobId, errors.rows);
-    }
+    // Commits the merge (commit phase) and, in every phase, the job's per-item
+    // errors; the temporary tables go with the transaction (ON COMMIT DROP).
+    await client.query('COMMIT');
     return {
       phase: opts.phase,
       dryRun: opts.dryRun,
@@ -267,18 +263,4 @@ export async function runImport(
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
-}
-
-async function saveErrors(
-  client: pg.PoolClient,
-  jobId: string,
-  errors: { item: string; code: string; message: string }[],
-): Promise<void> {
-  if (!errors.length) return;
-  await client.query(
-    `INSERT INTO job_item_errors (job_id, seq, item, code, message)
-     SELECT $1, e.ord, e.item, e.code, e.message
-     FROM jsonb_to_recordset($2::jsonb) AS e(item text, code text, message text, ord int)`,
-    [jobId, JSON.stringify(errors.map((e, i) => ({ ...e, ord: i + 1 })))],
-  );
 }

@@ -64,7 +64,12 @@ async function importFile(actorBase: Actor, file: string, o: ImportCliOptions): 
     // was imported), and running the command again imports the file.
     const job = await insertJob(database.db, actor, {
       kind: IMPORT_JOB,
-      params: { phase, dryRun: Boolean(o.dryRun), defaultCountry: o.country ?? null, fileName: file },
+      params: {
+        phase,
+        dryRun: Boolean(o.dryRun),
+        defaultCountry: o.country ?? null,
+        fileName: file,
+      },
       maxAttempts: 1,
     });
     await database.db
@@ -84,7 +89,7 @@ async function importFile(actorBase: Actor, file: string, o: ImportCliOptions): 
     const progress = bar(size, 'bytes');
     let read = 0;
     async function* source(): AsyncGenerator<Buffer> {
-      for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) {
+      for await (const chunk of fs.createReadStream(file, { highWaterMark: 256 * 1024 })) {
         read += (chunk as Buffer).length;
         progress?.update(read);
         yield chunk as Buffer;

@@ -64,7 +64,11 @@ export function bulkJobHandler(deps: {
       let after: string | undefined;
       for (;;) {
         ctx.checkCancelled();
-        const page = await listNumbers(deps.db, filter(), { limit: BULK_LIMIT, after, desc: false });
+        const page = await listNumbers(deps.db, filter(), {
+          limit: BULK_LIMIT,
+          after,
+          desc: false,
+        });
         if (page.rows.length === 0) break;
         await apply(page.rows.map((r) => r.e164));
         after = page.rows.at(-1)!.e164;
@@ -76,7 +80,11 @@ export function bulkJobHandler(deps: {
       failed === 0
         ? { status: 'succeeded', result }
         : ok === 0
-          ? { status: 'failed', result, error: `the action was refused for all ${failed} number(s)` }
+          ? {
+              status: 'failed',
+              result,
+              error: `the action was refused for all ${failed} number(s)`,
+            }
           : { status: 'partiallySucceeded', result };
     return outcome;
   };
@@ -92,9 +100,12 @@ export const BULK_JOB_MAX_NUMBERS = 100_000;
 export const BulkFilter = Type.Object(
   {
     status: Type.Optional(
-      Type.Array(StringEnum(['available', 'coolingOff', 'reserved', 'active', 'assigned'] as const), {
-        minItems: 1,
-      }),
+      Type.Array(
+        StringEnum(['available', 'coolingOff', 'reserved', 'active', 'assigned'] as const),
+        {
+          minItems: 1,
+        },
+      ),
     ),
     holder: Type.Optional(
       Type.Union([Type.Literal('operator'), Type.Literal('customer'), Type.Literal('none')]),
@@ -146,7 +157,10 @@ export async function enqueueBulkJob(
         changes: {
           kind: [null, BULK_JOB],
           action: [null, action.type],
-          selection: [null, 'filter' in params ? { filter: params.filter } : { count: params.numbers!.length }],
+          selection: [
+            null,
+            'filter' in params ? { filter: params.filter } : { count: params.numbers!.length },
+          ],
         },
       },
     ]);

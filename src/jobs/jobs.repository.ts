@@ -297,3 +297,8 @@ export async function hasJobFile(db: Db, jobId: string): Promise<boolean> {
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** Drop a job's stored file once it can no longer be needed (a committed import). */
+export async function deleteJobFile(db: Db, jobId: string): Promise<void> {
+  await db.deleteFrom('job_files').where('job_id', '=', jobId).execute();
+}

@@ -106,14 +106,18 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       const job = await visibleJob(db, principalOf(req), req.params.id);
       async function* rows() {
         yield csvLine(['item', 'code', 'message']);
-        for (let after = 0; ; ) {
+        for (let after = 0; ;) {
           const page = await repo.itemErrors(db, job.id, after, ERRORS_PAGE);
           if (page.length === 0) return;
           yield page
             .map((e) =>
               // R-51: an item that is an E.164 number stays bare (a `+` and
               // digits cannot be a formula); anything else is guarded.
-              csvLine([csvCell(e.item, { e164: isE164Shape(e.item) }), csvCell(e.code), csvCell(e.message)]),
+              csvLine([
+                csvCell(e.item, { e164: isE164Shape(e.item) }),
+                csvCell(e.code),
+                csvCell(e.message),
+              ]),
             )
             .join('');
           after = page.at(-1)!.seq;
@@ -154,7 +158,11 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         ]);
         return r;
       });
-      if (!row) throw new AppError('CONFLICT', `job ${job.id} is ${job.status}; only queued or running jobs can be cancelled`);
+      if (!row)
+        throw new AppError(
+          'CONFLICT',
+          `job ${job.id} is ${job.status}; only queued or running jobs can be cancelled`,
+        );
       return presentJob(row);
     },
   );
@@ -176,7 +184,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       if (job.kind === 'import' && !(await repo.hasJobFile(db, job.id))) {
         throw new AppError(
           'CONFLICT',
-          `job ${job.id} imported a file that was not stored (CLI import); run the import again`,
+          `job ${job.id}: its file is not stored (a CLI import, or an import already committed); run the import again`,
         );
       }
       const row = await db.transaction().execute(async (trx) => {

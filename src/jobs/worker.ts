@@ -49,7 +49,12 @@ export interface JobContext {
   job: JobRow;
   /** The principal who started the job acts (audit events name them). */
   actor: Actor;
-  progress: (p: { done?: number; failed?: number; total?: number | null; note?: string }) => Promise<void>;
+  progress: (p: {
+    done?: number;
+    failed?: number;
+    total?: number | null;
+    note?: string;
+  }) => Promise<void>;
   itemErrors: (errors: readonly { item: string; code: string; message: string }[]) => Promise<void>;
   /** Throws JobCancelledError when cancellation was requested (checked between chunks). */
   checkCancelled: () => void;
@@ -84,7 +89,9 @@ export function jobActor(job: JobRow): Actor {
       id: job.created_by_id,
       name: job.created_by_name,
       permissions: new Set(['read', 'write', 'delete', 'admin']),
-      scope: job.customer_id ? { type: 'customer', customerId: job.customer_id } : { type: 'operator' },
+      scope: job.customer_id
+        ? { type: 'customer', customerId: job.customer_id }
+        : { type: 'operator' },
     },
     source: job.source,
     requestId: job.request_id,

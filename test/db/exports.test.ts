@@ -54,7 +54,21 @@ await t.db
 
 describe('R-51 in SQL', () => {
   it('numbat_csv_guard (the export) equals guardCell (the domain) on golden and random strings', async () => {
-    const golden = ['=1', '+1', '-1', '@1', '\t1', '\r1', "'=1", "''-x", "'x", 'x=', '', ' =x', 'x'];
+    const golden = [
+      '=1',
+      '+1',
+      '-1',
+      '@1',
+      '\t1',
+      '\r1',
+      "'=1",
+      "''-x",
+      "'x",
+      'x=',
+      '',
+      ' =x',
+      'x',
+    ];
     const random = fc.sample(
       fc.oneof(fc.string(), fc.stringMatching(/^'{0,3}[=+\-@\t\r a]{0,2}[a-z]{0,3}$/)),
       2_000,

@@ -41,8 +41,8 @@ function startImport(): { child: ChildProcess; exited: Promise<number | null> } 
     env: { ...process.env, DATABASE_URL: url },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.resume();
-  child.stderr!.resume();
+  child.stdout.resume();
+  child.stderr.resume();
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, exited };
 }
@@ -74,17 +74,31 @@ async function waitForNote(note: string, since: Date, timeoutMs: number): Promis
 
 it(`R-50 SIGKILL at random points leaves none or all rows; the rerun imports exactly the file (seed ${seed})`, async () => {
   const outcomes: string[] = [];
-  let eventsBefore = 0;
+  // One uninterrupted run first: how long a whole import and its merge take on
+  // this machine now, so the kill points fall inside the run however fast or
+  // loaded the machine is.
+  const refSince = new Date(Date.now() - 1000);
+  const refStart = Date.now();
+  const ref = startImport();
+  await waitForNote('merging', refSince, 60_000);
+  const mergeStart = Date.now();
+  expect(await ref.exited).toBe(0);
+  const whole = Date.now() - refStart;
+  const merge = Date.now() - mergeStart;
+  expect((await imported()).numbers).toBe(ROWS);
+  await db.deleteFrom('numbers').where('e164', 'like', '+442033%').execute();
+  await db.deleteFrom('import_commits').execute();
+  let eventsBefore = (await imported()).events;
   for (let i = 0; i < 6; i++) {
     const since = new Date(Date.now() - 1000);
     const { child, exited } = startImport();
     if (i % 2 === 0) {
       // Anywhere from start-up to the end of the run.
-      await new Promise((r) => setTimeout(r, 300 + random() * 3_500));
+      await new Promise((r) => setTimeout(r, random() * whole * 0.95));
     } else {
       // Inside the merge's transaction (or just after it commits).
-      await waitForNote('merging', since, 30_000);
-      await new Promise((r) => setTimeout(r, random() * 1_500));
+      await waitForNote('merging', since, 60_000);
+      await new Promise((r) => setTimeout(r, random() * merge * 0.9));
     }
     const killed = child.kill('SIGKILL');
     const code = await exited;

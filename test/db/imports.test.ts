@@ -4,6 +4,11 @@
  * reason, duplicates and numbers already held, references, dry run, template,
  * idempotent reruns, multipart upload, and imports of ≥ 10,000 rows as jobs.
  */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createServices } from '../../src/app.js';
 import { createJobHandlers } from '../../src/jobs/handlers.js';
@@ -92,7 +97,12 @@ const expectedInvalid = [
     code: 'LETTERS',
     message: '"+44 20 3040 ABCD" contains letters (R-2)',
   },
-  { line: 11, number: '+4420304', code: 'TOO_SHORT', message: '"+4420304" has too few digits (R-2)' },
+  {
+    line: 11,
+    number: '+4420304',
+    code: 'TOO_SHORT',
+    message: '"+4420304" has too few digits (R-2)',
+  },
   {
     line: 12,
     number: '+44203040000712345',
@@ -212,7 +222,11 @@ describe('commit phase', () => {
       country: 'GB',
       kind: 'fixedLine',
     });
-    expect(rows[1]).toMatchObject({ status: 'reserved', holder_type: 'customer', customer_id: acme.id });
+    expect(rows[1]).toMatchObject({
+      status: 'reserved',
+      holder_type: 'customer',
+      customer_id: acme.id,
+    });
     expect(rows[3]).toMatchObject({
       usage: 'contactCenter',
       cac_limit: 4,
@@ -300,7 +314,10 @@ describe('files that cannot be imported at all', () => {
   });
 
   it('refuses a file that is not UTF-8 (e.g. Windows-1252) with the reason', async () => {
-    const latin1 = Buffer.concat([Buffer.from('number,serviceInfo\n+442030800002,caf'), Buffer.from([0xe9, 0x0a])]);
+    const latin1 = Buffer.concat([
+      Buffer.from('number,serviceInfo\n+442030800002,caf'),
+      Buffer.from([0xe9, 0x0a]),
+    ]);
     const res = await post(latin1, '?phase=commit');
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ reason: 'INVALID_CSV' });
@@ -347,7 +364,11 @@ describe('template and uploads', () => {
     expect(res.statusCode).toBe(202);
     const id = res.json<{ id: string }>().id;
     expect(res.headers.location).toBe(`/api/v1/jobs/${id}`);
-    expect(res.json()).toMatchObject({ kind: 'import', status: 'queued', progress: { total: 10_000 } });
+    expect(res.json()).toMatchObject({
+      kind: 'import',
+      status: 'queued',
+      progress: { total: 10_000 },
+    });
     expect(await count()).toBe(before); // nothing until the worker runs it
     const services = createServices(
       t.db,
@@ -356,7 +377,12 @@ describe('template and uploads', () => {
     );
     await createWorker({
       db: t.db,
-      handlers: createJobHandlers({ db: t.db, pool: t.pool, numbers: services.numbers, now: () => t.clock.now }),
+      handlers: createJobHandlers({
+        db: t.db,
+        pool: t.pool,
+        numbers: services.numbers,
+        now: () => t.clock.now,
+      }),
     }).drain();
     expect((await t.admin('GET', `/api/v1/jobs/${id}`)).json()).toMatchObject({
       status: 'succeeded',
@@ -364,5 +390,39 @@ describe('template and uploads', () => {
       result: { imported: 10_000, committed: true },
     });
     expect(await count()).toBe(before + 10_000);
+  });
+});
+
+describe('`numbat import FILE`', () => {
+  it('validates or commits a file, prints the summary as JSON, names invalid rows on stderr and exits 2 when some are invalid', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'numbat-import-'));
+    const file = path.join(dir, 'numbers.csv');
+    fs.writeFileSync(file, 'number;country\n020 3450 0001;GB\n+442034500002;\n4.42E+11;\n');
+    const numbat = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'import', ...args], {
+        env: { ...process.env, DATABASE_URL: t.url },
+      }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+    try {
+      const before = await count();
+      const validate = await numbat('--validate', file);
+      expect(validate.code).toBe(2);
+      expect(JSON.parse(validate.stdout)).toMatchObject({
+        phase: 'validate',
+        rows: 3,
+        valid: 2,
+        invalid: 1,
+      });
+      expect(validate.stderr).toContain('line 4: SCIENTIFIC_NOTATION');
+      expect(await count()).toBe(before);
+      const commit = await numbat(file, '--ticket', 'CLI-1');
+      expect(commit.code).toBe(2);
+      expect(JSON.parse(commit.stdout)).toMatchObject({ imported: 2, committed: true });
+      expect(await count()).toBe(before + 2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,7 @@
  * retries, reclaiming a dead worker's job), the /jobs API (progress, errors
  * CSV, cancel, retry, customer scope) and bulk actions run as jobs (SPEC §4).
  */
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/actor.js';
 import { createServices } from '../../src/app.js';
@@ -67,9 +68,7 @@ describe('worker loop', () => {
     const csv = await t.admin('GET', `/api/v1/jobs/${j.id}/errors.csv`);
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
-    expect(csv.body).toBe(
-      'item,code,message\r\n"\'=HYPERLINK(""x"")",BAD,"item, ""quoted"""\r\n',
-    );
+    expect(csv.body).toBe('item,code,message\r\n"\'=HYPERLINK(""x"")",BAD,"item, ""quoted"""\r\n');
   });
 
   it('retries a failing job up to max_attempts, then ends failed with the error visible', async () => {
@@ -104,7 +103,11 @@ describe('worker loop', () => {
       },
     });
     await w.drain();
-    expect(await job(bad.id)).toMatchObject({ status: 'failed', attempts: 1, error: 'the file is not CSV' });
+    expect(await job(bad.id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: 'the file is not CSV',
+    });
     expect(await job(ok.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
   });
 
@@ -245,7 +248,9 @@ describe('/jobs API', () => {
       'GET',
       `/api/v1/jobs?kind=test.scope&limit=2&cursor=${page1.nextCursor}`,
     );
-    const ids = [...page1.items, ...page2.json<{ items: { id: string }[] }>().items].map((i) => i.id);
+    const ids = [...page1.items, ...page2.json<{ items: { id: string }[] }>().items].map(
+      (i) => i.id,
+    );
     expect(new Set(ids)).toEqual(new Set([own.id, theirs.id, operators.id]));
   });
 });
@@ -323,5 +328,40 @@ describe('bulk actions as jobs (SPEC §4: more than 1,000 numbers, or a filter)'
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
     }
+  });
+});
+
+describe('`numbat worker`', () => {
+  it('runs queued jobs on its own and stops cleanly on SIGTERM', async () => {
+    const range = await t.range({ start: '+442030300000', count: 20, country: 'GB' });
+    const res = await t.admin('POST', '/api/v1/numbers/bulk/lock', {
+      filter: { rangeId: range.id },
+      reason: 'worker test',
+    });
+    const id = res.json<{ id: string }>().id;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], {
+      env: { ...process.env, DATABASE_URL: t.url },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    try {
+      const deadline = Date.now() + 30_000;
+      let status = 'queued';
+      while (Date.now() < deadline && status !== 'succeeded') {
+        await new Promise((r) => setTimeout(r, 100));
+        status = (await job(id)).status;
+      }
+      expect(status).toBe('succeeded');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    const locked = await t.db
+      .selectFrom('numbers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('range_id', '=', range.id)
+      .where('locked', '=', true)
+      .executeTakeFirstOrThrow();
+    expect(Number(locked.n)).toBe(20);
   });
 });

@@ -21,6 +21,7 @@ import {
   templateColumns,
   type HeaderIndex,
 } from '../../src/domain/import-row.js';
+import { CsvFormatError, readCsv } from '../../src/imports/imports.reader.js';
 
 describe('R-51 formula-injection cell policy', () => {
   // Golden: input → cell as exported.
@@ -55,12 +56,9 @@ describe('R-51 formula-injection cell policy', () => {
 
   it('R-51 unguardCell inverts guardCell on every string (exports import back unchanged)', () => {
     fc.assert(
-      fc.property(
-        fc.oneof(fc.string(), fc.stringMatching(/^'*[=+\-@\t\r].*$/)),
-        (s) => {
-          expect(unguardCell(guardCell(s))).toBe(s);
-        },
-      ),
+      fc.property(fc.oneof(fc.string(), fc.stringMatching(/^'*[=+\-@\t\r].*$/)), (s) => {
+        expect(unguardCell(guardCell(s))).toBe(s);
+      }),
       { numRuns: 2000 },
     );
   });
@@ -191,14 +189,34 @@ describe('import rows: every malformed-input class with its exact reason (R-2, R
   });
 
   it.each([
-    ['4.42079E+11', '', 'SCIENTIFIC_NOTATION', '"4.42079E+11" is in scientific notation; digits were lost (R-2)'],
-    ['4,42E+11', '', 'SCIENTIFIC_NOTATION', '"4,42E+11" is in scientific notation; digits were lost (R-2)'],
+    [
+      '4.42079E+11',
+      '',
+      'SCIENTIFIC_NOTATION',
+      '"4.42079E+11" is in scientific notation; digits were lost (R-2)',
+    ],
+    [
+      '4,42E+11',
+      '',
+      'SCIENTIFIC_NOTATION',
+      '"4,42E+11" is in scientific notation; digits were lost (R-2)',
+    ],
     ['+44 20 79A6 0000', '', 'LETTERS', '"+44 20 79A6 0000" contains letters (R-2)'],
     ['+4420794', '', 'TOO_SHORT', '"+4420794" has too few digits (R-2)'],
     ['+44207946000012345', '', 'TOO_LONG', '"+44207946000012345" has more than 15 digits (R-2)'],
-    ['020 7946 0000', '', 'NO_COUNTRY', '"020 7946 0000" is in national format but no country was given (R-2)'],
+    [
+      '020 7946 0000',
+      '',
+      'NO_COUNTRY',
+      '"020 7946 0000" is in national format but no country was given (R-2)',
+    ],
     ['', '', 'EMPTY', 'number is empty (R-2)'],
-    ['+44#2079460000', '', 'NOT_DIGITS', '"+44#2079460000" contains characters other than digits and separators (R-2)'],
+    [
+      '+44#2079460000',
+      '',
+      'NOT_DIGITS',
+      '"+44#2079460000" contains characters other than digits and separators (R-2)',
+    ],
   ])('refuses %j with %s', (input, country, code, message) => {
     expect(row(input, country)).toEqual({ ok: false, error: { code, message } });
   });
@@ -220,7 +238,10 @@ describe('import rows: every malformed-input class with its exact reason (R-2, R
     });
     expect(row('+442079460000', '', { usage: 'user', cac: '5' })).toEqual({
       ok: false,
-      error: { code: 'BAD_VALUE', message: 'cac: user numbers have a fixed CAC of 2, got 5 (R-33)' },
+      error: {
+        code: 'BAD_VALUE',
+        message: 'cac: user numbers have a fixed CAC of 2, got 5 (R-33)',
+      },
     });
     expect(row('+442079460000', '', { cac: '1' })).toMatchObject({
       ok: false,
@@ -261,5 +282,38 @@ describe('import rows: every malformed-input class with its exact reason (R-2, R
       ok: false,
       error: { code: 'COLUMN_COUNT', message: 'the row has 2 cells; the header has 6' },
     });
+  });
+});
+
+describe('import reader: bytes to records', () => {
+  async function records(chunks: Buffer[]) {
+    const r = readCsv(
+      (async function* () {
+        yield* chunks;
+      })(),
+    );
+    const out: ParsedRecord[] = [];
+    for await (const b of r.batches) out.push(...b);
+    return { out, digest: r.digest() };
+  }
+
+  it('reads UTF-8 split anywhere (inside multi-byte characters too) and hashes every byte', async () => {
+    const text =
+      '\uFEFFnumber;serviceInfo\r\n+442079460000;Zürich café ☎\r\n+442079460001;naïve\r\n';
+    const bytes = Buffer.from(text);
+    const whole = await records([bytes]);
+    expect(whole.out).toEqual([
+      { line: 1, cells: ['number', 'serviceInfo'] },
+      { line: 2, cells: ['+442079460000', 'Zürich café ☎'] },
+      { line: 3, cells: ['+442079460001', 'naïve'] },
+    ]);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const split = await records([bytes.subarray(0, cut), bytes.subarray(cut)]);
+      expect(split).toEqual(whole);
+    }
+  });
+
+  it('refuses bytes that are not UTF-8', async () => {
+    await expect(records([Buffer.from([0x6e, 0x0a, 0xe9, 0x0a])])).rejects.toThrow(CsvFormatError);
   });
 });

@@ -23,7 +23,9 @@ const exampleNumbers = Object.entries(examples as Record<string, string>);
 const countries = [undefined, 'GB', 'US', 'DE', 'FR', 'AR', 'RU', 'XX', ''];
 
 const digits = (min: number, max: number) =>
-  fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((d) => d.join(''));
+  fc
+    .array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max })
+    .map((d) => d.join(''));
 
 /** `+` + a real calling code + 0–15 random digits. */
 const e164Like = fc
