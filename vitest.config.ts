@@ -30,7 +30,11 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/support/global-setup.ts', 'test/e2e/build-portal.ts'],
+          globalSetup: [
+            'test/e2e/ensure-chromium.ts',
+            'test/support/global-setup.ts',
+            'test/e2e/build-portal.ts',
+          ],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

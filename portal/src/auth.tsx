@@ -65,8 +65,9 @@ export function SessionGate({
     signOut: async () => {
       await api.POST('/api/v1/auth/sign-out');
       setCsrfToken(null);
-      qc.clear();
       qc.setQueryData(ME_KEY, null);
+      // Nothing of this user stays in memory for the next one.
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] });
     },
   };
   return <SessionContext.Provider value={session}>{signedIn(session)}</SessionContext.Provider>;

@@ -1,6 +1,13 @@
 /** Lists the pages share to show names instead of ids (customers, sites, ranges). */
 import { useQuery } from '@tanstack/react-query';
-import { api, ok, type CustomerDto, type RangeDto, type SiteDto } from './api/client';
+import {
+  api,
+  ok,
+  type AddressDto,
+  type CustomerDto,
+  type RangeDto,
+  type SiteDto,
+} from './api/client';
 
 /** All pages of a cursor list, up to `max` items (pickers and name look-ups). */
 async function all<T>(
@@ -42,7 +49,8 @@ export function useSites() {
 export function useRanges(enabled = true) {
   return useQuery({
     queryKey: ['ranges', 'all'],
-    staleTime: 30_000,
+    // Utilisation changes with every action: always fresh when a page opens.
+    staleTime: 0,
     enabled,
     queryFn: () =>
       all<RangeDto>((cursor) =>
@@ -53,4 +61,17 @@ export function useRanges(enabled = true) {
 
 export function byId<T extends { id: string }>(list: T[] | undefined): Map<string, T> {
   return new Map((list ?? []).map((x) => [x.id, x]));
+}
+
+/** Civic addresses by id, for the emergency columns (only fetched when shown). */
+export function useAddresses(enabled: boolean) {
+  return useQuery({
+    queryKey: ['civic-addresses', 'all'],
+    staleTime: 60_000,
+    enabled,
+    queryFn: () =>
+      all<AddressDto>((cursor) =>
+        ok(api.GET('/api/v1/civic-addresses', { params: { query: { limit: 1000, cursor } } })),
+      ),
+  });
 }

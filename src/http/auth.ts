@@ -81,7 +81,9 @@ export default fp(async function auth(app: FastifyInstance, opts: { db: Db }) {
     const permission = route.config?.permission;
     const isDocs = route.url.startsWith('/api/docs');
     if (!permission && !isDocs) {
-      throw new Error(`route ${String(route.method)} ${route.url} does not declare its permission (R-1)`);
+      throw new Error(
+        `route ${String(route.method)} ${route.url} does not declare its permission (R-1)`,
+      );
     }
   });
 
@@ -119,7 +121,8 @@ export default fp(async function auth(app: FastifyInstance, opts: { db: Db }) {
     const session = header ? undefined : req.cookies[SESSION_COOKIE];
     if (session) {
       const principal = await sessionPrincipal(opts.db, session);
-      if (!principal) throw new AppError('UNAUTHENTICATED', 'your session has ended; sign in again');
+      if (!principal)
+        throw new AppError('UNAUTHENTICATED', 'your session has ended; sign in again');
       if (!SAFE_METHODS.has(req.method) && !csrfTokenMatches(session, req.headers[CSRF_HEADER])) {
         throw new AppError(
           'CSRF_TOKEN_INVALID',

@@ -56,7 +56,12 @@ export async function portalRoutes(app: FastifyInstance, opts: { dir?: string } 
     '/*',
     { config: { permission: 'public' }, schema: { hide: true } },
     async (req, reply) => {
-      const urlPath = decodeURIComponent(req.url.split('?')[0] ?? '/');
+      let urlPath: string;
+      try {
+        urlPath = decodeURIComponent(req.url.split('?')[0] ?? '/');
+      } catch {
+        return reply.callNotFound(); // malformed %-escapes
+      }
       // API paths that no route matched are API 404s (problem+json), never the SPA.
       if (urlPath === '/api' || urlPath.startsWith('/api/')) return reply.callNotFound();
       securityHeaders(reply);
@@ -79,10 +84,9 @@ export async function portalRoutes(app: FastifyInstance, opts: { dir?: string } 
           immutable: hashed,
         });
       }
-      // A missing asset is a real 404 (a stale tab asking for an old bundle).
-      if (path.extname(rel) !== '' && rel.startsWith(`assets${path.sep}`)) {
-        return reply.callNotFound();
-      }
+      // A missing file is a real 404 (a stale tab asking for an old bundle, a
+      // favicon.ico); only extension-less paths are the SPA's own pages.
+      if (path.extname(rel) !== '') return reply.callNotFound();
       reply.header('cache-control', 'no-cache');
       return reply.sendFile('index.html', root, { cacheControl: false });
     },

@@ -75,7 +75,8 @@ interface AxeViolation {
 
 /** axe-core in the page: no serious or critical violation of WCAG 2.1 A/AA. */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
-  await page.evaluate(axe.source);
+  // Once per document: the portal navigates without reloading, so axe stays loaded.
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(axe.source);
   // A string, not a function: the root tsconfig has no DOM types.
   const violations = await page.evaluate<AxeViolation[]>(`(async () => {
     const r = await window.axe.run(document, {

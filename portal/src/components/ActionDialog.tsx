@@ -21,6 +21,7 @@ import {
 } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import {
   api,
   ApiError,
@@ -29,7 +30,10 @@ import {
   type BulkBody,
   type BulkResult,
   type Holder,
+  type JobDto,
 } from '../api/client';
+import { JobProgress, JobStatus } from '../pages/Jobs';
+import { Link } from '../router';
 import { actionInfo, plainReason, plural } from '../api/words';
 import { useSession } from '../auth';
 import { useCustomers } from '../lookups';
@@ -48,9 +52,16 @@ export function ActionDialog({
   onClose,
   onDone,
   holder,
+  filter,
 }: {
   action: ActionName;
   numbers: string[];
+  /**
+   * Act on every number the list's filter selects instead (SPEC §4: a bulk
+   * action by filter runs as a job); `numbers` is then only a preview and
+   * `filterCount` how many the filter selects.
+   */
+  filter?: { query: NonNullable<BulkBody['filter']>; count: number | null };
   onClose: () => void;
   onDone?: (o: ActionOutcome) => void;
   /** Allocate to this holder (the upload dialog of a customer) instead of asking. */
@@ -70,7 +81,8 @@ export function ActionDialog({
   const [progress, setProgress] = useState<{ done: number } | null>(null);
   const [results, setResults] = useState<BulkResult[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const count = numbers.length;
+  const count = filter ? (filter.count ?? 0) : numbers.length;
+  const [job, setJob] = useState<JobDto | null>(null);
 
   const missing =
     action === 'allocate' && !holder && holderType === 'customer' && !customerId
@@ -105,6 +117,24 @@ export function ActionDialog({
       };
     }
     if (action === 'lock') extra.reason = reason.trim();
+    if (filter) {
+      try {
+        const r = await ok(
+          api.POST('/api/v1/numbers/bulk/{action}', {
+            params: { path: { action } },
+            headers: ticket.trim() ? { 'x-ticket-id': ticket.trim() } : {},
+            body: { filter: filter.query, ...extra },
+          }),
+        );
+        if ('results' in r) {
+          setResults(r.results);
+          onDone?.({ action, results: r.results });
+        } else setJob(r);
+      } catch (err) {
+        setError(err instanceof ApiError ? err.message : String(err));
+      }
+      return;
+    }
     const out: BulkResult[] = [];
     setProgress({ done: 0 });
     try {
@@ -136,20 +166,22 @@ export function ActionDialog({
     } finally {
       setProgress(null);
       void qc.invalidateQueries({ queryKey: ['numbers'] });
-      void qc.invalidateQueries({ queryKey: ['numbers-count'] });
       void qc.invalidateQueries({ queryKey: ['number'] });
       void qc.invalidateQueries({ queryKey: ['ranges'] });
-      void qc.invalidateQueries({ queryKey: ['dashboard'] });
     }
   }
 
-  const title = `${info.verb} ${plural(count, 'number')}`;
+  const title = filter
+    ? `${info.verb} all${filter.count === null ? '' : ` ${plural(filter.count, 'number')}`} matching the filter`
+    : `${info.verb} ${plural(count, 'number')}`;
   const failed = results?.filter((r) => !r.ok) ?? [];
   const succeeded = (results?.length ?? 0) - failed.length;
 
   return (
     <Modal opened onClose={onClose} title={title} size="lg" closeOnClickOutside={!progress}>
-      {results ? (
+      {job ? (
+        <JobWatch id={job.id} onClose={onClose} />
+      ) : results ? (
         <Stack>
           <div aria-live="polite">
             {failed.length === 0 ? (
@@ -207,7 +239,15 @@ export function ActionDialog({
       ) : (
         <Stack>
           <Text>{info.explain}</Text>
-          <div>
+          {filter ? (
+            <Alert color="blue" variant="light" c="dark.8">
+              This runs as a job on every number the current filter selects
+              {filter.count === null ? '' : ` (${plural(filter.count, 'number')} now)`}; you can
+              follow its progress here or on the Jobs page. Numbers that cannot take the action are
+              reported in the job&apos;s errors.
+            </Alert>
+          ) : null}
+          <div hidden={!!filter}>
             <Text size="sm" fw={600}>
               {count === 1 ? 'Number' : `${plural(count, 'number')}:`}
             </Text>
@@ -330,5 +370,48 @@ export function ActionDialog({
         </Stack>
       )}
     </Modal>
+  );
+}
+
+/** A bulk job's live progress (polled every second until it ends). */
+function JobWatch({ id, onClose }: { id: string; onClose: () => void }) {
+  const qc = useQueryClient();
+  const job = useQuery({
+    queryKey: ['job', id],
+    queryFn: () => ok(api.GET('/api/v1/jobs/{id}', { params: { path: { id } } })),
+    refetchInterval: (q) => {
+      const st = q.state.data?.status;
+      if (st && st !== 'queued' && st !== 'running') {
+        void qc.invalidateQueries({ queryKey: ['numbers'] });
+        return false;
+      }
+      return 1000;
+    },
+  });
+  return (
+    <Stack>
+      <Alert color="blue" variant="light" c="dark.8" title="Queued as a job" aria-live="polite">
+        The action runs in the background; closing this dialog does not stop it.{' '}
+        <Link to="/jobs">All jobs</Link>
+      </Alert>
+      {job.data ? (
+        <>
+          <JobStatus job={job.data} />
+          <JobProgress job={job.data} />
+          {job.data.progress.failed > 0 ? (
+            <Text size="sm">
+              Some numbers could not take the action:{' '}
+              <a href={job.data.links.errors} download>
+                download their reasons (CSV)
+              </a>
+              .
+            </Text>
+          ) : null}
+        </>
+      ) : null}
+      <Group justify="flex-end">
+        <Button onClick={onClose}>Close</Button>
+      </Group>
+    </Stack>
   );
 }

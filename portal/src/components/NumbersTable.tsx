@@ -7,8 +7,6 @@
  * row (or press Shift+F10 / the menu key on it) for every action.
  */
 import {
-  ActionIcon,
-  Badge,
   Button,
   Checkbox,
   Group,
@@ -35,7 +33,14 @@ import {
   type MouseEvent,
   type ReactNode,
 } from 'react';
-import { api, ok, type ActionName, type NumberDto, type NumberQuery } from '../api/client';
+import {
+  api,
+  ok,
+  type ActionName,
+  type BulkBody,
+  type NumberDto,
+  type NumberQuery,
+} from '../api/client';
 import {
   actionApplies,
   actionInfo,
@@ -43,12 +48,13 @@ import {
   formatDate,
   formatDateTime,
   plural,
+  statusLabel,
 } from '../api/words';
 import { useSession } from '../auth';
-import { byId, useCustomers, useRanges, useSites } from '../lookups';
-import { Link, navigate, useSearchParams } from '../router';
+import { byId, useAddresses, useCustomers, useRanges, useSites } from '../lookups';
+import { navigate, useSearchParams } from '../router';
 import { ActionDialog } from './ActionDialog';
-import { ErrorAlert, StatusBadge } from './common';
+import { ErrorAlert } from './common';
 import { DotsIcon, LockIcon, PendingIcon } from './icons';
 
 export type TableVariant = 'inventory' | 'site' | 'customer';
@@ -70,6 +76,35 @@ const PAGE_SIZES = ['25', '50', '100', '250'];
 
 export const numberHref = (e164: string) => `/numbers/${encodeURIComponent(e164)}`;
 
+/** The list filter without paging: what an export or a bulk job selects. */
+function filterOnly(q: NumberQuery) {
+  const {
+    limit: _l,
+    cursor: _c,
+    sort: _s,
+    total: _t,
+    ...rest
+  } = q as NumberQuery & { cursor?: string };
+  return rest;
+}
+
+/** Export exactly what the table's filters select (SPEC §4 "export of the current filter"). */
+function exportParams(q: NumberQuery): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(filterOnly(q))) if (v !== undefined) p.set(k, String(v));
+  return p.toString();
+}
+
+function bulkFilter(q: NumberQuery): NonNullable<BulkBody['filter']> {
+  const { status, ...rest } = filterOnly(q);
+  return {
+    ...rest,
+    ...(status
+      ? { status: status.split(',') as NonNullable<NonNullable<BulkBody['filter']>['status']> }
+      : {}),
+  };
+}
+
 /** The list query the URL describes (plus the page's fixed filters). */
 function queryFromParams(sp: URLSearchParams, fixed: Partial<NumberQuery>): NumberQuery {
   const q: NumberQuery = {};
@@ -88,27 +123,44 @@ function queryFromParams(sp: URLSearchParams, fixed: Partial<NumberQuery>): Numb
   return { ...q, ...fixed };
 }
 
+/*
+ * Row cells are plain elements styled by portal.css, not Mantine components:
+ * a page holds up to 250 rows and every cell renders on each selection change,
+ * so they must be cheap (bench/portal.ts: first page of 1,000,000 numbers).
+ */
 function NumberCell({ n }: { n: NumberDto }) {
   return (
-    <Group gap={6} wrap="nowrap">
-      <Link to={numberHref(n.e164)} className="mono" fw={500}>
+    <span className="number-cell">
+      <a
+        href={numberHref(n.e164)}
+        className="mono number-link"
+        onClick={(e) => {
+          if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+          e.preventDefault();
+          navigate(numberHref(n.e164));
+        }}
+      >
         {n.e164}
-      </Link>
+      </a>
       {n.locked ? (
-        <Tooltip label={`Locked: ${n.lockReason ?? 'no reason given'}`}>
-          <span>
-            <LockIcon label={`Locked: ${n.lockReason ?? ''}`} color="#c92a2a" />
-          </span>
-        </Tooltip>
+        <span title={`Locked: ${n.lockReason ?? 'no reason given'}`}>
+          <LockIcon label={`Locked: ${n.lockReason ?? ''}`} color="#c92a2a" />
+        </span>
       ) : null}
       {n.pendingOperation ? (
-        <Tooltip label={`A change is in progress (${n.pendingOperation.action}); refresh later`}>
-          <span>
-            <PendingIcon label="Change in progress" color="#1864ab" />
-          </span>
-        </Tooltip>
+        <span title={`A change is in progress (${n.pendingOperation.action}); refresh later`}>
+          <PendingIcon label="Change in progress" color="#1864ab" />
+        </span>
       ) : null}
-    </Group>
+    </span>
+  );
+}
+
+function RowStatus({ status }: { status: NumberDto['status'] }) {
+  return (
+    <span className="row-status" data-status={status}>
+      {statusLabel[status]}
+    </span>
   );
 }
 
@@ -148,7 +200,7 @@ export function NumbersTable({
     placeholderData: keepPreviousData,
   });
   const total = useQuery({
-    queryKey: ['numbers-count', query],
+    queryKey: ['numbers', 'count', query],
     queryFn: async () =>
       (
         await ok(
@@ -156,17 +208,26 @@ export function NumbersTable({
         )
       ).total ?? null,
     staleTime: 30_000,
+    // Counting millions of rows must not compete with the first page: ask after it arrived.
+    enabled: page.isSuccess,
   });
 
   const customers = useCustomers();
   const sites = useSites();
-  const ranges = useRanges(session.isOperator);
+  // Range names come with utilisation counts (costly at scale): also after the first page.
+  const ranges = useRanges(session.isOperator && page.isSuccess);
   const customerMap = useMemo(() => byId(customers.data), [customers.data]);
   const siteMap = useMemo(() => byId(sites.data), [sites.data]);
   const rangeMap = useMemo(() => byId(ranges.data), [ranges.data]);
+  const addresses = useAddresses(view === 'emergency');
+  const addressMap = useMemo(() => byId(addresses.data), [addresses.data]);
 
   const [selected, setSelected] = useState<Map<string, NumberDto>>(new Map());
-  const [dialog, setDialog] = useState<{ action: ActionName; numbers: string[] } | null>(null);
+  const [dialog, setDialog] = useState<{
+    action: ActionName;
+    numbers: string[];
+    byFilter?: boolean;
+  } | null>(null);
   const [menu, setMenu] = useState<MenuState | null>(null);
   const lastFocused = useRef<HTMLElement | null>(null);
 
@@ -209,7 +270,9 @@ export function NumbersTable({
         />
       ),
       cell: ({ row }) => (
-        <Checkbox
+        <input
+          type="checkbox"
+          className="row-check"
           aria-label={`Select ${row.original.e164}`}
           checked={selected.has(row.original.e164)}
           onChange={() => toggle(row.original)}
@@ -223,7 +286,7 @@ export function NumbersTable({
     });
     const status = helper.accessor('status', {
       header: 'Status',
-      cell: ({ row }) => <StatusBadge status={row.original.status} />,
+      cell: ({ row }) => <RowStatus status={row.original.status} />,
     });
     const holder = helper.display({
       id: 'holder',
@@ -258,14 +321,7 @@ export function NumbersTable({
     });
     const main = helper.accessor('mainNumber', {
       header: 'Main number',
-      cell: (i) =>
-        i.getValue() ? (
-          <Badge variant="outline" color="dark" tt="none">
-            Main number
-          </Badge>
-        ) : (
-          ''
-        ),
+      cell: (i) => (i.getValue() ? <span className="row-main">Main number</span> : ''),
     });
     const updated = helper.accessor('updatedAt', {
       header: 'Updated',
@@ -274,12 +330,25 @@ export function NumbersTable({
     const civic = helper.display({
       id: 'civic',
       header: 'Civic address',
-      cell: ({ row }) => row.original.emergency.civicAddressId ?? '—',
+      cell: ({ row }) => {
+        const a = addressMap.get(row.original.emergency.civicAddressId ?? '');
+        return a
+          ? [a.description ?? a.companyName, a.city].filter(Boolean).join(', ')
+          : (row.original.emergency.civicAddressId ?? '—');
+      },
     });
     const location = helper.display({
       id: 'location',
       header: 'Location',
-      cell: ({ row }) => row.original.emergency.locationId ?? '—',
+      cell: ({ row }) => {
+        const e = row.original.emergency;
+        const l = addressMap
+          .get(e.civicAddressId ?? '')
+          ?.locations.find((x) => x.id === e.locationId);
+        return l
+          ? `${l.description ?? ''}${l.elin ? ` (ELIN ${l.elin})` : ''}`
+          : (e.locationId ?? '—');
+      },
     });
     const mayUpdate = helper.display({
       id: 'mayUpdate',
@@ -290,9 +359,9 @@ export function NumbersTable({
       id: 'actions',
       header: () => <VisuallyHidden>Actions</VisuallyHidden>,
       cell: ({ row }) => (
-        <ActionIcon
-          variant="subtle"
-          color="dark"
+        <button
+          type="button"
+          className="row-actions"
           aria-label={`Actions for ${row.original.e164}`}
           onClick={(e: MouseEvent<HTMLButtonElement>) => {
             e.stopPropagation();
@@ -302,7 +371,7 @@ export function NumbersTable({
           }}
         >
           <DotsIcon />
-        </ActionIcon>
+        </button>
       ),
     });
     const withSelect = canWrite ? [select] : [];
@@ -354,11 +423,10 @@ export function NumbersTable({
       assignment,
       main,
       cooling,
-      updated,
       actions,
     ]);
     // The cells read selection and names: rebuild when they change.
-  }, [selected, rows, customerMap, siteMap, rangeMap, variant, view, canWrite]);
+  }, [selected, rows, customerMap, siteMap, rangeMap, addressMap, variant, view, canWrite]);
 
   const table = useTable({
     features,
@@ -384,7 +452,9 @@ export function NumbersTable({
       e.preventDefault();
       const r = e.currentTarget.getBoundingClientRect();
       lastFocused.current = e.currentTarget;
-      openMenu(r.left + 24, r.bottom, row);
+      // After this key event has finished: opening inside it lets the menu's
+      // own outside-interaction handling see the same event and close again.
+      setTimeout(() => openMenu(r.left + 24, r.bottom, row), 0);
     } else if (e.key === ' ' && canWrite) {
       e.preventDefault();
       toggle(row);
@@ -522,15 +592,51 @@ export function NumbersTable({
               : setSp({ view: null, status: v === 'all' ? null : v })
           }
         />
-        {extraActions ? <Group gap="xs">{extraActions}</Group> : null}
+        <Group gap="xs">
+          {extraActions}
+          <Button
+            component="a"
+            href={`/api/v1/exports/numbers.csv?${exportParams(query)}`}
+            download
+            variant="default"
+            size="xs"
+          >
+            Export CSV
+          </Button>
+        </Group>
       </Group>
       {filters}
       {canWrite ? (
         <Paper withBorder p="xs" aria-label="Bulk actions" component="section">
           {selectedRows.length === 0 ? (
-            <Text size="sm" c="dimmed">
-              Select numbers to act on them, or right-click a number.
-            </Text>
+            <Group justify="space-between">
+              <Text size="sm" c="dimmed">
+                Select numbers to act on them, or right-click a number.
+              </Text>
+              {session.isOperator ? (
+                <Menu position="bottom-end" withinPortal>
+                  <Menu.Target>
+                    <Button size="compact-sm" variant="default">
+                      Act on all matching…
+                    </Button>
+                  </Menu.Target>
+                  <Menu.Dropdown>
+                    <Menu.Label>
+                      Every number the filter selects
+                      {total.data != null ? ` (${total.data.toLocaleString('en-GB')})` : ''}
+                    </Menu.Label>
+                    {allowed.map((a) => (
+                      <Menu.Item
+                        key={a}
+                        onClick={() => setDialog({ action: a, numbers: [], byFilter: true })}
+                      >
+                        {actionInfo[a].label}
+                      </Menu.Item>
+                    ))}
+                  </Menu.Dropdown>
+                </Menu>
+              ) : null}
+            </Group>
           ) : (
             <Group gap="xs" wrap="wrap">
               <Text size="sm" fw={600} aria-live="polite">
@@ -547,7 +653,7 @@ export function NumbersTable({
                     size="compact-sm"
                     variant="light"
                     color="indigo"
-                    c="indigo.9"
+                    c={n === 0 ? undefined : 'indigo.9'}
                     disabled={n === 0}
                     onClick={() =>
                       setDialog({ action: a, numbers: selectedRows.map((r) => r.e164) })
@@ -730,6 +836,9 @@ export function NumbersTable({
         <ActionDialog
           action={dialog.action}
           numbers={dialog.numbers}
+          filter={
+            dialog.byFilter ? { query: bulkFilter(query), count: total.data ?? null } : undefined
+          }
           onClose={() => setDialog(null)}
           onDone={({ results }) => {
             // Keep selected only what was refused: the person may want to fix and retry those.

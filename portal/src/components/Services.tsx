@@ -25,14 +25,7 @@ import { formatDateTime, plainReason, plural } from '../api/words';
 import { useSession } from '../auth';
 import { useSites } from '../lookups';
 import { ErrorAlert } from './common';
-import { platformWords, UploadNumbers } from './UploadNumbers';
-
-const statusWords: Record<ServiceDto['status'], string> = {
-  pendingConsent: 'Pending consent',
-  pendingProvisioning: 'Pending provisioning',
-  ready: 'Ready',
-  removing: 'Removing',
-};
+import { platformWords, serviceStatusWords as statusWords, UploadNumbers } from './UploadNumbers';
 
 export function useServices(customerId: string) {
   return useQuery({

@@ -104,6 +104,13 @@ export const platformWords: Record<ServiceDto['platform'], string> = {
   hostedVoice: 'Hosted voice',
 };
 
+export const serviceStatusWords: Record<ServiceDto['status'], string> = {
+  pendingConsent: 'Pending consent',
+  pendingProvisioning: 'Pending provisioning',
+  ready: 'Ready',
+  removing: 'Removing',
+};
+
 type UploadBody = NonNullable<
   paths['/api/v1/customers/{id}/services/{serviceId}/numbers']['post']['requestBody']
 >['content']['application/json'];
@@ -222,7 +229,6 @@ export function UploadNumbers({
       else {
         setUploaded(r);
         void qc.invalidateQueries({ queryKey: ['numbers'] });
-        void qc.invalidateQueries({ queryKey: ['numbers-count'] });
         void qc.invalidateQueries({ queryKey: ['services', customer.id] });
       }
     } catch (err) {
@@ -252,7 +258,7 @@ export function UploadNumbers({
             {plural(uploaded.numbers.length, 'number')} uploaded to{' '}
             {platformWords[uploaded.service.platform]}: {uploaded.created} new, {uploaded.allocated}{' '}
             allocated from the inventory, {uploaded.attached} already held. The service is now{' '}
-            {uploaded.service.status}.
+            {serviceStatusWords[uploaded.service.status].toLowerCase()}.
           </Alert>
           <Group justify="flex-end">
             <Button onClick={onClose}>Close</Button>
@@ -265,7 +271,7 @@ export function UploadNumbers({
             data={[
               ...usable.map((s) => ({
                 value: s.id,
-                label: `${platformWords[s.platform]} (${s.status})`,
+                label: `${platformWords[s.platform]} (${serviceStatusWords[s.status].toLowerCase()})`,
               })),
               { value: 'none', label: 'No service: allocate numbers from the inventory' },
             ]}
@@ -285,7 +291,7 @@ export function UploadNumbers({
             aria-label="How to give the numbers"
             value={mode}
             onChange={(v) => {
-              setMode(v as typeof mode);
+              setMode(v);
               reset();
             }}
             data={[

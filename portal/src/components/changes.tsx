@@ -1,6 +1,7 @@
 /** Audit changes (`{ field: [before, after] }`) in words. */
 import { Code, List, Text } from '@mantine/core';
 import type { CustomerDto } from '../api/client';
+import { formatDateTime } from '../api/words';
 
 function value(v: unknown, customers: Map<string, CustomerDto>): string {
   if (v === null || v === undefined || v === '') return '—';
@@ -13,6 +14,7 @@ function value(v: unknown, customers: Map<string, CustomerDto>): string {
   }
   if (Array.isArray(v))
     return v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') || '—';
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v)) return formatDateTime(v);
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
   return JSON.stringify(v);
 }

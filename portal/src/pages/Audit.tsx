@@ -47,7 +47,19 @@ export function AuditPage() {
           label="Object"
           placeholder="Any"
           clearable
-          data={['number', 'range', 'site', 'customer', 'token', 'user']}
+          data={[
+            'number',
+            'range',
+            'site',
+            'customer',
+            'service',
+            'consent',
+            'civicAddress',
+            'job',
+            'token',
+            'user',
+            'settings',
+          ]}
           value={objectType}
           onChange={setObjectType}
           w={160}

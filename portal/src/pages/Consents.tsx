@@ -251,7 +251,7 @@ function ChangeRelationship({ consent, onClose }: { consent: ConsentDto; onClose
           label="New status"
           data={options.map((o) => ({ value: o, label: relationshipWords[o] }))}
           value={to}
-          onChange={(v) => setTo(v as Relationship | null)}
+          onChange={(v) => setTo(v)}
           allowDeselect={false}
         />
         <Textarea

@@ -27,7 +27,7 @@ export function DashboardPage() {
   const session = useSession();
   const counts = useQueries({
     queries: states.map((s) => ({
-      queryKey: ['dashboard', 'count', s],
+      queryKey: ['numbers', 'dashboard', s],
       staleTime: 30_000,
       queryFn: async () =>
         (

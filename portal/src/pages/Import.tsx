@@ -136,7 +136,6 @@ export function ImportPage() {
       else {
         setCommitted(a);
         void qc.invalidateQueries({ queryKey: ['numbers'] });
-        void qc.invalidateQueries({ queryKey: ['numbers-count'] });
         void qc.invalidateQueries({ queryKey: ['ranges'] });
       }
     } catch (err) {
@@ -175,7 +174,8 @@ export function ImportPage() {
             w={360}
           />
           <TextInput
-            label="Country for national numbers (optional)"
+            label="Default country (optional)"
+            description="For numbers written without +"
             maxLength={2}
             value={country}
             onChange={(e) => setCountry(e.currentTarget.value)}

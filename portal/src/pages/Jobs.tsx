@@ -35,9 +35,10 @@ export function JobStatus({ job }: { job: JobDto }) {
 
 export function JobProgress({ job }: { job: JobDto }) {
   const { total, done, failed } = job.progress;
-  const pct = total ? (100 * (done + failed)) / total : job.status === 'succeeded' ? 100 : 0;
+  const finished = job.status !== 'queued' && job.status !== 'running';
+  const pct = finished ? 100 : total ? Math.min(100, (100 * (done + failed)) / total) : 0;
   const label = total
-    ? `${(done + failed).toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')}`
+    ? `${done.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')} done`
     : `${done.toLocaleString('en-GB')} done`;
   return (
     <div>

@@ -18,7 +18,14 @@ import {
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type ReactNode } from 'react';
 import { api, ApiError, ok, type ActionName, type NumberDto } from '../api/client';
-import { actionApplies, actionInfo, actionOrder, formatDate, formatDateTime } from '../api/words';
+import {
+  actionApplies,
+  actionInfo,
+  actionOrder,
+  formatDate,
+  formatDateTime,
+  statusLabel,
+} from '../api/words';
 import { useSession } from '../auth';
 import { ActionDialog } from '../components/ActionDialog';
 import { actionWords, Changes } from '../components/changes';
@@ -148,10 +155,7 @@ export function NumberPage({ e164 }: { e164: string }) {
               <Field label="Capabilities">{n.capabilities.join(', ')}</Field>
               <Field label="Cooling off until">{formatDate(n.coolingOffUntil)}</Field>
               <Field label="Emergency address">
-                {n.emergency.civicAddressId
-                  ? `${n.emergency.civicAddressId} / ${n.emergency.locationId ?? '—'}`
-                  : null}
-                {n.emergency.customerMayUpdate ? ' (customer may update)' : ''}
+                <EmergencyAddress n={n} />
               </Field>
               <Field label="SIP connection">{n.sipConnection}</Field>
               <Field label="Custom SIP header">{n.customSipHeader}</Field>
@@ -172,7 +176,7 @@ export function NumberPage({ e164 }: { e164: string }) {
                     key={a}
                     size="compact-sm"
                     variant="light"
-                    c="indigo.9"
+                    c={actionApplies(a, n) ? 'indigo.9' : undefined}
                     disabled={!actionApplies(a, n)}
                     onClick={() => setAction(a)}
                   >
@@ -181,7 +185,8 @@ export function NumberPage({ e164 }: { e164: string }) {
                 ))}
               </Group>
               <Text size="xs" c="dimmed" mt="xs">
-                Greyed-out actions do not apply to a number that is {n.status}
+                Greyed-out actions do not apply to a number that is{' '}
+                {statusLabel[n.status].toLowerCase()}
                 {n.locked ? ' and locked' : ''}.
               </Text>
             </Card>
@@ -237,6 +242,31 @@ export function NumberPage({ e164 }: { e164: string }) {
         <ActionDialog action={action} numbers={[n.e164]} onClose={() => setAction(null)} />
       ) : null}
       {editing && n ? <EditNumber n={n} onClose={() => setEditing(false)} /> : null}
+    </>
+  );
+}
+
+/** The civic address and location by name (SPEC §6), not by id. */
+function EmergencyAddress({ n }: { n: NumberDto }) {
+  const id = n.emergency.civicAddressId;
+  const address = useQuery({
+    queryKey: ['civic-addresses', 'one', id],
+    enabled: !!id,
+    queryFn: () => ok(api.GET('/api/v1/civic-addresses/{id}', { params: { path: { id: id! } } })),
+  });
+  const may = n.emergency.customerMayUpdate ? ' (customer may update)' : '';
+  if (!id) return <>{`None${may}`}</>;
+  const a = address.data;
+  if (!a) return <>{`…${may}`}</>;
+  const where = [a.description ?? a.companyName, a.street, a.city, a.postalCode]
+    .filter(Boolean)
+    .join(', ');
+  const loc = a.locations.find((l) => l.id === n.emergency.locationId);
+  return (
+    <>
+      {where}
+      {loc ? ` · ${loc.description ?? 'location'}${loc.elin ? ` (ELIN ${loc.elin})` : ''}` : ''}
+      {may}
     </>
   );
 }

@@ -145,7 +145,6 @@ function AddRange({ onClose }: { onClose: () => void }) {
       );
       await qc.invalidateQueries({ queryKey: ['ranges'] });
       void qc.invalidateQueries({ queryKey: ['numbers'] });
-      void qc.invalidateQueries({ queryKey: ['numbers-count'] });
       onClose();
     } catch (err) {
       setError(err);
