@@ -12,6 +12,7 @@ export async function explainAnalyze(pool: pg.Pool, q: PlainQuery): Promise<Plan
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    for (const s of q.settings) await client.query(s);
     const r = await client.query<{ 'QUERY PLAN': string }>(
       `EXPLAIN (ANALYZE, BUFFERS) ${q.text}`,
       q.values,

@@ -34,15 +34,23 @@ const compiler = new Kysely<DB>({
 export interface PlainQuery {
   text: string;
   values: unknown[];
+  /** Planner settings the app sets for this query (`SET LOCAL …`), sent before it in one transaction. */
+  settings: string[];
 }
 
-/** The one data query `run` sends (transaction control statements aside). */
+/**
+ * The one data query `run` sends, with the planner settings it sends before
+ * it; transaction control and the app's cached row-estimate look-up aside.
+ */
 async function capture(run: () => Promise<unknown>): Promise<PlainQuery> {
   captured = [];
   await run();
-  const q = captured.filter((c) => !/^\s*(begin|commit|rollback)\b/i.test(c.sql));
+  const settings = captured.filter((c) => /^\s*set\b/i.test(c.sql)).map((c) => c.sql);
+  const q = captured.filter(
+    (c) => !/^\s*(begin|commit|rollback|set)\b/i.test(c.sql) && !c.sql.includes('pg_class'),
+  );
   if (q.length !== 1) throw new Error(`expected one query, captured ${q.length}`);
-  return { text: q[0]!.sql, values: [...q[0]!.parameters] };
+  return { text: q[0]!.sql, values: [...q[0]!.parameters], settings };
 }
 
 export function listQuery(

@@ -91,17 +91,60 @@ export function decodeCursor(cursor: string): { k: string; d: boolean } | null {
   return null;
 }
 
+/** Row estimate of `numbers` from the planner's statistics, per database, refreshed each minute. */
+const rowEstimates = new WeakMap<Db, { value: number; at: number }>();
+async function estimatedRows(db: Db): Promise<number> {
+  const cached = rowEstimates.get(db);
+  if (cached && Date.now() - cached.at < 60_000) return cached.value;
+  const r = await sql<{ n: number }>`
+    SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = 'numbers'::regclass`.execute(
+    db,
+  );
+  const value = Number(r.rows[0]?.n ?? 0);
+  rowEstimates.set(db, { value, at: Date.now() });
+  return value;
+}
+
+/** Most matches for which the trigram index beats walking the primary key. */
+const TRIGRAM_MAX_MATCHES = 20_000;
+
+/**
+ * Whether a digits-anywhere search should go through the trigram index.
+ * Walking the primary key in order and filtering is fast when matches are
+ * dense (short digit strings) but reads the whole table for rare ones
+ * (measured at 1M numbers, 4–6 random digits: p99 64.8 ms walking, 9.9 ms
+ * through the trigram index). Expected matches ≈ rows × positions / 10^digits.
+ */
+async function preferTrigram(db: Db, f: NumberListFilter): Promise<boolean> {
+  if (!f.q || f.q.trim().startsWith('+')) return false;
+  const digits = searchDigits(f.q);
+  if (digits.length < 3) return false;
+  const positions = Math.max(1, 16 - digits.length);
+  return ((await estimatedRows(db)) * positions) / 10 ** digits.length <= TRIGRAM_MAX_MATCHES;
+}
+
 export async function listNumbers(
   db: Db,
   f: NumberListFilter,
   page: { limit: number; after?: string | undefined; desc: boolean },
 ): Promise<Page> {
-  let q = applyFilter(db.selectFrom('numbers').selectAll(), f);
-  if (page.after !== undefined) q = q.where('e164', page.desc ? '<' : '>', page.after);
-  const rows = await q
-    .orderBy('e164', page.desc ? 'desc' : 'asc')
-    .limit(page.limit + 1)
-    .execute();
+  const run = (exec: Db) => {
+    let q = applyFilter(exec.selectFrom('numbers').selectAll(), f);
+    if (page.after !== undefined) q = q.where('e164', page.desc ? '<' : '>', page.after);
+    return q
+      .orderBy('e164', page.desc ? 'desc' : 'asc')
+      .limit(page.limit + 1)
+      .execute();
+  };
+  // The planner cannot estimate LIKE '%digits%' well and keeps walking the
+  // primary key; for rare digit strings, steer it to the trigram index.
+  const rows = (await preferTrigram(db, f))
+    ? await db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL enable_indexscan = off`.execute(trx);
+        await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+        return run(trx);
+      })
+    : await run(db);
   const more = rows.length > page.limit;
   if (more) rows.pop();
   const last = rows.at(-1);
