@@ -16,6 +16,7 @@ import {
   type AddressesService,
   type AddressWithLocations,
 } from './addresses.service.js';
+import { toPage } from '../http/page.js';
 
 const Text = (max: number) => Nullable(Type.String({ maxLength: max }));
 
@@ -136,9 +137,7 @@ export const addressesRoutes: FastifyPluginAsyncTypebox<{ addresses: AddressesSe
         ...(req.query.cursor ? { after: req.query.cursor } : {}),
         limit: limit + 1,
       });
-      const more = rows.length > limit;
-      if (more) rows.pop();
-      return { items: rows.map(present), nextCursor: more ? rows.at(-1)!.id : null };
+      return toPage(rows, limit, present, (last) => last.id);
     },
   );
 

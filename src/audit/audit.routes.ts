@@ -6,6 +6,7 @@ import { AppError } from '../http/errors.js';
 import { DateTime, errorResponses, Nullable, PageQuery, Uuid } from '../http/schemas.js';
 import { listAudit } from './audit.repository.js';
 import { AuditEventSchema, presentAudit } from './audit.presenter.js';
+import { toPage } from '../http/page.js';
 
 export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -59,9 +60,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
         beforeId: before,
         limit: limit + 1,
       });
-      const more = rows.length > limit;
-      if (more) rows.pop();
-      return { items: rows.map(presentAudit), nextCursor: more ? String(rows.at(-1)!.id) : null };
+      return toPage(rows, limit, presentAudit, (last) => String(last.id));
     },
   );
 };

@@ -21,6 +21,7 @@ import {
 import { NewServiceBody, presentOutcome } from '../services/services.routes.js';
 import type { ConsentRow } from './consents.repository.js';
 import { etagOfConsent, type Contact, type ConsentsService } from './consents.service.js';
+import { toPage } from '../http/page.js';
 
 const PlatformStatus = StringEnum(['active', 'suspended', 'removed'] as const, {
   description: 'The consent status reported by the platform',
@@ -131,9 +132,7 @@ export const consentsRoutes: FastifyPluginAsyncTypebox<{ consents: ConsentsServi
         customerId: req.query.customerId,
         limit: limit + 1,
       });
-      const more = rows.length > limit;
-      if (more) rows.pop();
-      return { items: rows.map(present), nextCursor: more ? rows.at(-1)!.tenant_id : null };
+      return toPage(rows, limit, present, (last) => last.tenant_id);
     },
   );
 

@@ -12,6 +12,7 @@ import {
 } from '../http/schemas.js';
 import type { CustomerRow } from './customers.repository.js';
 import type { CustomersService } from './customers.service.js';
+import { toPage } from '../http/page.js';
 
 const AccountName = Type.String({ pattern: '^[A-Za-z0-9_-]{1,100}$' });
 const Status = Type.Union([
@@ -133,12 +134,7 @@ export const customersRoutes: FastifyPluginAsyncTypebox<{ customers: CustomersSe
         correlationId: req.query.correlationId,
         limit: limit + 1,
       });
-      const more = rows.length > limit;
-      if (more) rows.pop();
-      return {
-        items: rows.map(presentCustomer),
-        nextCursor: more ? rows.at(-1)!.account_name : null,
-      };
+      return toPage(rows, limit, presentCustomer, (last) => last.account_name);
     },
   );
 

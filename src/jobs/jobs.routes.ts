@@ -12,6 +12,7 @@ import { AppError, notFound } from '../http/errors.js';
 import { errorResponses, Nullable, PageQuery, Uuid } from '../http/schemas.js';
 import { JobSchema, JobStatus, presentJob } from './jobs.presenter.js';
 import * as repo from './jobs.repository.js';
+import { toPage } from '../http/page.js';
 
 const tags = ['jobs'];
 const IdParam = Type.Object({ id: Uuid });
@@ -70,9 +71,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         afterId: q.cursor ? decodeCursor(q.cursor) : undefined,
         limit: limit + 1,
       });
-      const more = rows.length > limit;
-      if (more) rows.pop();
-      return { items: rows.map(presentJob), nextCursor: more ? encodeCursor(rows.at(-1)!) : null };
+      return toPage(rows, limit, presentJob, (last) => encodeCursor(last));
     },
   );
 

@@ -35,6 +35,7 @@ import {
 import { BULK_LIMIT, etagOf, type NumbersService } from './numbers.service.js';
 import { BULK_JOB_MAX_NUMBERS, BulkFilter, enqueueBulkJob } from '../jobs/bulk.job.js';
 import { JobSchema, presentJob } from '../jobs/jobs.presenter.js';
+import { toPage } from '../http/page.js';
 
 const E164Param = Type.Object({
   e164: Type.String({
@@ -478,9 +479,7 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{
         ]);
       }
       const rows = await numberHistory(app.db, e164, customerScope(principal), before, limit + 1);
-      const more = rows.length > limit;
-      if (more) rows.pop();
-      return { items: rows.map(presentAudit), nextCursor: more ? String(rows.at(-1)!.id) : null };
+      return toPage(rows, limit, presentAudit, (last) => String(last.id));
     },
   );
 

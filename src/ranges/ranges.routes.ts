@@ -12,6 +12,7 @@ import {
 } from '../http/schemas.js';
 import type { RangeRow, Utilisation } from './ranges.repository.js';
 import type { RangesService } from './ranges.service.js';
+import { toPage } from '../http/page.js';
 
 const UtilisationSchema = Type.Object({
   total: Type.Integer(),
@@ -127,16 +128,17 @@ export const rangesRoutes: FastifyPluginAsyncTypebox<{
         after: req.query.cursor,
         limit: limit + 1,
       });
-      const more = rows.length > limit;
-      if (more) rows.pop();
+      const page = toPage(
+        rows,
+        limit,
+        (r) => r,
+        (last) => last.start_e164,
+      );
       const u = await ranges.utilisation(
-        rows.map((r) => r.id),
+        page.items.map((r) => r.id),
         now(),
       );
-      return {
-        items: rows.map((r) => present(r, u.get(r.id))),
-        nextCursor: more ? rows.at(-1)!.start_e164 : null,
-      };
+      return { items: page.items.map((r) => present(r, u.get(r.id))), nextCursor: page.nextCursor };
     },
   );
 

@@ -12,6 +12,7 @@ import {
 } from '../http/schemas.js';
 import type { SiteRow } from './sites.repository.js';
 import type { SitesService } from './sites.service.js';
+import { toPage } from '../http/page.js';
 
 const Policy = Type.Union([Type.Literal('batchOf5'), Type.Literal('exact')], {
   description: 'R-40 automatic allocation policy',
@@ -107,9 +108,7 @@ export const sitesRoutes: FastifyPluginAsyncTypebox<{ sites: SitesService }> = a
         country: req.query.country,
         limit: limit + 1,
       });
-      const more = rows.length > limit;
-      if (more) rows.pop();
-      return { items: rows.map(present), nextCursor: more ? rows.at(-1)!.name : null };
+      return toPage(rows, limit, present, (last) => last.name);
     },
   );
 

@@ -6,6 +6,7 @@ import { errorResponses, IfMatchHeaders, Nullable, PageQuery, Uuid } from '../ht
 import { PASSWORD_MAX } from './passwords.js';
 import { PermissionSchema, presentUser, UserSchema } from './users.presenter.js';
 import { etagOfUser, type UsersService } from './users.service.js';
+import { toPage } from '../http/page.js';
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX });
@@ -63,9 +64,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService }> = a
     async (req) => {
       const limit = req.query.limit ?? 100;
       const rows = await users.list(actorOf(req), { after: req.query.cursor, limit: limit + 1 });
-      const more = rows.length > limit;
-      if (more) rows.pop();
-      return { items: rows.map(presentUser), nextCursor: more ? rows.at(-1)!.email : null };
+      return toPage(rows, limit, presentUser, (last) => last.email);
     },
   );
 
