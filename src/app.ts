@@ -12,7 +12,7 @@ import { auditRoutes } from './audit/audit.routes.js';
 import { AuditEventSchema } from './audit/audit.presenter.js';
 import { tokensRoutes } from './auth/tokens.routes.js';
 import { createTokensService } from './auth/tokens.service.js';
-import type { Config } from './config.js';
+import { limitDefaults, type Config, type Limits } from './config.js';
 import { customersRoutes } from './customers/customers.routes.js';
 import { createCustomersService } from './customers/customers.service.js';
 import type { Db } from './db/pool.js';
@@ -23,6 +23,8 @@ import { jobsRoutes } from './jobs/jobs.routes.js';
 import auth from './http/auth.js';
 import { toProblem } from './http/errors.js';
 import idempotency from './http/idempotency.js';
+import rateLimit from './http/rate-limit.js';
+import securityHeaders, { LOG_REDACT_PATHS } from './http/security-headers.js';
 import { Problem } from './http/schemas.js';
 import { NumberSchema } from './numbers/numbers.presenter.js';
 import { numbersRoutes } from './numbers/numbers.routes.js';
@@ -40,22 +42,35 @@ import { servicesRoutes } from './services/services.routes.js';
 import { createServicesService } from './services/services.service.js';
 import { settingsRoutes } from './settings/settings.routes.js';
 import { createSitesService } from './sites/sites.service.js';
+import { syncRoutes } from './sync/sync.routes.js';
+import { createSyncService } from './sync/sync.service.js';
 import { authRoutes } from './users/auth.routes.js';
 import { usersRoutes } from './users/users.routes.js';
 import { createUsersService } from './users/users.service.js';
+import { utilisationRoutes } from './utilisation/utilisation.routes.js';
+import { createUtilisationService } from './utilisation/utilisation.service.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
+    /** Caps and limits in force (issue 7; src/config.ts limitDefaults). */
+    limits: Limits;
   }
 }
 
 export interface AppOptions {
   db: Db;
-  config: Pick<Config, 'coolingOffDays' | 'coolingOffDaysByCountry' | 'logLevel'>;
+  /**
+   * The caps and limits (issue 7) are optional: missing ones take
+   * limitDefaults, except the rate limit, which is off unless given (tests,
+   * the bench and embedders opt in; `numbat serve` passes the configured one).
+   */
+  config: Pick<Config, 'coolingOffDays' | 'coolingOffDaysByCountry' | 'logLevel'> & Partial<Limits>;
   /** Injected clock (tests); default the system clock. */
   now?: () => Date;
   logger?: boolean;
+  /** Where the JSON log lines go; default stdout (tests capture them). */
+  logStream?: { write: (line: string) => void };
   /** The pg pool behind `db`: imports and exports need a raw connection (COPY). */
   pool?: pg.Pool;
 }
@@ -77,6 +92,8 @@ export function createServices(db: Db, config: AppOptions['config'], now: () => 
     consents: createConsentsService({ db, services }),
     addresses: createAddressesService({ db }),
     users: createUsersService({ db, now }),
+    sync: createSyncService({ db, numbers, now }),
+    utilisation: createUtilisationService({ db, now }),
   };
 }
 
@@ -84,6 +101,10 @@ export type Services = ReturnType<typeof createServices>;
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const now = opts.now ?? (() => new Date());
+  const limits: Limits = { ...limitDefaults, rateLimitPerSecond: 0 };
+  for (const k of Object.keys(limitDefaults) as (keyof Limits)[]) {
+    if (opts.config[k] !== undefined) (limits as Record<string, unknown>)[k] = opts.config[k];
+  }
   const app = Fastify({
     logger:
       opts.logger === false
@@ -91,7 +112,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         : {
             level: opts.config.logLevel,
             // Secrets never reach the logs (issue 7): no auth headers, no bodies.
-            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            redact: LOG_REDACT_PATHS,
+            ...(opts.logStream ? { stream: opts.logStream } : {}),
           },
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -99,7 +121,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         ? incoming
         : randomUUID();
     },
-    bodyLimit: 10 * 1024 * 1024,
+    bodyLimit: limits.bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -114,6 +136,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   app.decorate('db', opts.db);
+  app.decorate('limits', limits);
   const services = createServices(opts.db, opts.config, now);
   const metrics = createMetrics(opts.db);
 
@@ -135,10 +158,30 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         status: 400,
         code: 'VALIDATION_FAILED',
         detail: err.message,
-        errors: err.validation.map((v) => ({
-          field: `${err.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
-          message: v.message ?? 'invalid',
-        })),
+        errors: err.validation.map((v) => {
+          const field = `${err.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`;
+          // Issue 7: name the unknown field (mass assignment is refused, and says what).
+          const extra = (v.params as { additionalProperty?: unknown } | undefined)
+            ?.additionalProperty;
+          return typeof extra === 'string'
+            ? { field: `${field}.${extra}`, message: 'unknown field; not allowed here' }
+            : { field, message: v.message ?? 'invalid' };
+        }),
+      };
+    }
+    if (
+      !problem &&
+      (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.code === 'FST_REQ_FILE_TOO_LARGE')
+    ) {
+      problem = {
+        type: 'https://numbat.dev/problems/payload-too-large',
+        title: 'Payload too large',
+        status: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+        detail:
+          err.code === 'FST_REQ_FILE_TOO_LARGE'
+            ? `the file is larger than ${limits.importMaxBytes} bytes`
+            : `the body is larger than ${limits.bodyLimit} bytes (imports: POST /api/v1/imports)`,
       };
     }
     if (!problem && err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
@@ -197,7 +240,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addSchema(NumberSchema);
   app.addSchema(AuditEventSchema);
 
+  await app.register(securityHeaders, { hsts: limits.hsts });
   await app.register(auth, { db: opts.db });
+  // After auth (limits per principal), before idempotency and every handler.
+  await app.register(rateLimit, {
+    perSecond: limits.rateLimitPerSecond,
+    burst: limits.rateLimitBurst,
+    exportsPerPrincipal: limits.exportsPerPrincipal,
+    exportsGlobal: limits.exportsGlobal,
+    exportRetryAfter: 5,
+    nowMs: () => now().getTime(),
+  });
   await app.register(idempotency, { db: opts.db });
   await app.register(healthRoutes, { registry: metrics.registry });
 
@@ -224,6 +277,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(jobsRoutes, { db: opts.db });
       await api.register(importsRoutes, { db: opts.db, pool: opts.pool });
       await api.register(exportsRoutes, { db: opts.db, pool: opts.pool, now });
+      await api.register(syncRoutes, { sync: services.sync, now });
+      await api.register(utilisationRoutes, { utilisation: services.utilisation });
     },
     { prefix: '/api/v1' },
   );

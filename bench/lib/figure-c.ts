@@ -1,16 +1,23 @@
 /**
- * Figure C: 20 concurrent allocators, 2,000 single-number allocations in all,
- * through the API (POST /numbers/allocate, count 1, customers in turn) against
- * the same 2,000 allocations as one SQL UPDATE each (SELECT … FOR UPDATE SKIP
- * LOCKED LIMIT 1) from 20 concurrent pg connections. Both are then checked in
- * the database: no number allocated twice.
+ * Figure C: 50 concurrent allocators (keep-alive HTTP clients), 5,000
+ * single-number allocations in all, through the API (POST /numbers/allocate,
+ * count 1, customers in turn) against the same 5,000 allocations as one SQL
+ * UPDATE each (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1) from 50 concurrent
+ * callers sharing a pg pool as big as Numbat's (20 connections). Both are
+ * then checked in the database: no number allocated twice. A third run sends
+ * them to the same one statement behind a bare Fastify route (lib/bare.ts),
+ * the HTTP floor of the figure.
  */
 import type pg from 'pg';
 import type { Api } from './http.js';
 import { progress, timed } from './log.js';
 
-export const ALLOCATORS = 20;
-export const ALLOCATIONS = 2_000;
+export const ALLOCATORS = 50;
+export const ALLOCATIONS = 5_000;
+/** Numbat's pool size (src/db/pool.ts createPool default); the baseline gets as many connections. */
+export const DB_CONNECTIONS = 20;
+/** issue #7 item 4. */
+export const TARGET_PER_SECOND = 2_000;
 
 export interface Checks {
   returned: number;
@@ -35,6 +42,8 @@ export interface Run {
 export interface FigureC {
   api: Run;
   sql: Run;
+  /** The same one statement behind a bare Fastify route (lib/bare.ts): the HTTP floor. */
+  bare: Run;
 }
 
 interface Allocation {
@@ -115,7 +124,16 @@ async function check(
   return { ...c, ok };
 }
 
-async function viaApi(api: Api, pool: pg.Pool, customers: readonly string[]): Promise<Run> {
+async function viaApi(
+  api: Api,
+  pool: pg.Pool,
+  customers: readonly string[],
+  path = '/api/v1/numbers/allocate',
+  bodyOf: (customerId: string) => unknown = (customerId) => ({
+    holder: { type: 'customer', customerId },
+    count: 1,
+  }),
+): Promise<Run> {
   const before = await reserved(pool);
   const got: Allocation[] = [];
   const errors: string[] = [];
@@ -125,11 +143,8 @@ async function viaApi(api: Api, pool: pg.Pool, customers: readonly string[]): Pr
       try {
         const r = await api.request<{ items?: { e164: string }[] }>(
           'POST',
-          '/api/v1/numbers/allocate',
-          {
-            holder: { type: 'customer', customerId },
-            count: 1,
-          },
+          path,
+          bodyOf(customerId),
         );
         const e164 = r.status === 200 && r.body.items?.length === 1 ? r.body.items[0]!.e164 : null;
         if (e164) got.push({ e164, customerId });
@@ -162,25 +177,20 @@ async function viaSql(pool: pg.Pool, customers: readonly string[]): Promise<Run>
   const before = await reserved(pool);
   const got: Allocation[] = [];
   const errors: string[] = [];
-  // One dedicated connection per allocator (the pool holds exactly ALLOCATORS).
-  const clients = await Promise.all(Array.from({ length: ALLOCATORS }, () => pool.connect()));
-  let t: { seconds: number };
-  try {
-    t = await timed(() =>
-      concurrently(ALLOCATORS, ALLOCATIONS, async (i, worker) => {
-        const customerId = customers[i % customers.length]!;
-        try {
-          const r = await clients[worker]!.query<{ e164: string }>(ALLOCATE_SQL, [customerId]);
-          if (r.rows.length === 1) got.push({ e164: r.rows[0]!.e164, customerId });
-          else errors.push('no row updated');
-        } catch (err) {
-          errors.push((err as Error).message);
-        }
-      }),
-    );
-  } finally {
-    for (const c of clients) c.release();
-  }
+  // The direct pool holds DB_CONNECTIONS; the ALLOCATORS callers queue for them as
+  // Numbat's requests queue for its pool.
+  const t = await timed(() =>
+    concurrently(ALLOCATORS, ALLOCATIONS, async (i) => {
+      const customerId = customers[i % customers.length]!;
+      try {
+        const r = await pool.query<{ e164: string }>(ALLOCATE_SQL, [customerId]);
+        if (r.rows.length === 1) got.push({ e164: r.rows[0]!.e164, customerId });
+        else errors.push('no row updated');
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }),
+  );
   return {
     seconds: t.seconds,
     perSecond: got.length / t.seconds,
@@ -192,6 +202,7 @@ export async function figureC(
   api: Api,
   pool: pg.Pool,
   customers: readonly string[],
+  bare: Api,
 ): Promise<FigureC> {
   progress(
     `C ours: ${ALLOCATIONS} allocations through the API from ${ALLOCATORS} concurrent allocators`,
@@ -203,12 +214,22 @@ export async function figureC(
   );
 
   progress(
-    `C baseline: ${ALLOCATIONS} allocations as single UPDATEs from ${ALLOCATORS} pg connections`,
+    `C baseline: ${ALLOCATIONS} allocations as single UPDATEs from ${ALLOCATORS} callers over ${DB_CONNECTIONS} pg connections`,
   );
   await pool.query('VACUUM (ANALYZE) numbers');
   const direct = await viaSql(pool, customers);
   progress(
     `  ${direct.perSecond.toFixed(0)}/s, checks ${direct.checks.ok ? 'ok' : 'FAILED'} ${JSON.stringify(direct.checks)}`,
   );
-  return { api: viaHttp, sql: direct };
+  progress(
+    `C bare HTTP: ${ALLOCATIONS} allocations through a bare Fastify route running the same statement`,
+  );
+  await pool.query('VACUUM (ANALYZE) numbers');
+  const bareRun = await viaApi(bare, pool, customers, '/bare/numbers/allocate', (customerId) => ({
+    customerId,
+  }));
+  progress(
+    `  ${bareRun.perSecond.toFixed(0)}/s, checks ${bareRun.checks.ok ? 'ok' : 'FAILED'} ${JSON.stringify(bareRun.checks)}`,
+  );
+  return { api: viaHttp, sql: direct, bare: bareRun };
 }

@@ -8,7 +8,16 @@ import path from 'node:path';
 import * as prettier from 'prettier';
 import type { FigureA } from './figure-a.js';
 import type { KindResult } from './figure-b.js';
-import { ALLOCATIONS, ALLOCATORS, type Checks, type FigureC } from './figure-c.js';
+import {
+  ALLOCATIONS,
+  ALLOCATORS,
+  DB_CONNECTIONS,
+  TARGET_PER_SECOND,
+  type Checks,
+  type FigureC,
+} from './figure-c.js';
+import { TARGET_SHARE, type FigureG } from './figure-g.js';
+import type { Grown } from './setup-10m.js';
 import type { BenchPostgres } from './postgres.js';
 import type { Setup } from './setup.js';
 import { int, ms, ratio, secs } from './stats.js';
@@ -26,7 +35,7 @@ interface Row {
 
 const yes = (b: boolean) => (b ? 'yes' : '**no**');
 
-function rows(a: FigureA, b: KindResult[], c: FigureC): Row[] {
+function rows(a: FigureA, b: KindResult[], c: FigureC, g: FigureG): Row[] {
   const out: Row[] = [];
   const aMet = yes(a.apiSeconds <= TARGETS.rangeSeconds);
   out.push({
@@ -47,7 +56,7 @@ function rows(a: FigureA, b: KindResult[], c: FigureC): Row[] {
   });
   for (const k of b) {
     out.push({
-      figure: `${k.key}. ${k.label}`,
+      figure: `${k.key}. ${k.label} (${int(k.inventory)} numbers)`,
       ours: `p50 ${ms(k.api.p50)} · p99 ${ms(k.api.p99)}`,
       baseline: `p50 ${ms(k.sql.p50)} · p99 ${ms(k.sql.p99)} (same SQL via pg)`,
       ratio: `p50 ${ratio(k.api.p50 / k.sql.p50)} · p99 ${ratio(k.api.p99 / k.sql.p99)}`,
@@ -58,10 +67,18 @@ function rows(a: FigureA, b: KindResult[], c: FigureC): Row[] {
   out.push({
     figure: `C1. ${int(ALLOCATIONS)} allocations (count 1), ${ALLOCATORS} concurrent allocators`,
     ours: `${int(c.api.perSecond)} /s (${secs(c.api.seconds)})`,
-    baseline: `${int(c.sql.perSecond)} /s (${secs(c.sql.seconds)}) (UPDATE … FOR UPDATE SKIP LOCKED, ${ALLOCATORS} pg connections)`,
+    baseline: `${int(c.sql.perSecond)} /s (${secs(c.sql.seconds)}) (UPDATE … FOR UPDATE SKIP LOCKED, ${ALLOCATORS} callers, ${DB_CONNECTIONS} pg connections)`,
     ratio: ratio(c.sql.perSecond / c.api.perSecond),
-    target: '— (none set)',
-    met: 'n/a',
+    target: `≥ ${int(TARGET_PER_SECOND)} /s`,
+    met: yes(c.api.perSecond >= TARGET_PER_SECOND),
+  });
+  out.push({
+    figure: `C3. the same ${int(ALLOCATIONS)} allocations, ${ALLOCATORS} clients, vs the same statement behind a bare Fastify route`,
+    ours: `${int(c.api.perSecond)} /s`,
+    baseline: `${int(c.bare.perSecond)} /s (bare route: allocateInOneStatement, no auth, hooks or schemas; ${c.bare.checks.ok ? 'checks ok' : 'CHECKS FAILED'})`,
+    ratio: `${ratio(c.bare.perSecond / c.api.perSecond)} (ours = ${((c.api.perSecond / c.bare.perSecond) * 100).toFixed(0)} % of bare)`,
+    target: 'information: the HTTP floor of C1',
+    met: '',
   });
   const describe = (k: Checks) =>
     `${k.distinct}/${k.returned} distinct, reserved +${k.reservedDelta}, ${k.heldAsReturned} held as returned` +
@@ -76,6 +93,14 @@ function rows(a: FigureA, b: KindResult[], c: FigureC): Row[] {
     ratio: '—',
     target: `0 doubles, reserved +${int(ALLOCATIONS)}`,
     met: yes(c.api.checks.ok),
+  });
+  out.push({
+    figure: `G1. GET /api/v1/numbers/{e164}, ${g.clients} concurrent keep-alive clients, ${int(g.requests)} requests each side`,
+    ours: `${int(g.ours.perSecond)} /s`,
+    baseline: `${int(g.bare.perSecond)} /s (bare Fastify route, same query, pool and JSON${g.sameJson ? '' : ' — BODIES DIFFERED'})`,
+    ratio: `${ratio(g.bare.perSecond / g.ours.perSecond)} (ours = ${(g.share * 100).toFixed(0)} % of bare)`,
+    target: `≥ ${(TARGET_SHARE * 100).toFixed(0)} % of bare`,
+    met: yes(g.share >= TARGET_SHARE && g.sameJson),
   });
   return out;
 }
@@ -101,6 +126,8 @@ export interface Context {
   totalSeconds: number;
   /** 1-minute load averages at the start and the end: other work on the machine skews figures. */
   load: [number, number];
+  /** The growth to 10M numbers before B's second pass (absent when BENCH_10M=0). */
+  grown: Grown | null;
 }
 
 function machine(ctx: Context): string {
@@ -135,17 +162,32 @@ const notes = (
   the same list is sent through the API and as SQL, taking turns request by request. The SQL is
   the text \`listNumbers\` (src/numbers/numbers.list.ts) compiles, sent with pg; an unmeasured
   SQL pass warms the caches first. API time = request sent → whole body received.
-- C: VACUUM ANALYZE before each side. The baseline writes no audit events; ours writes one
-  per allocation and returns the full number.`;
+- C: VACUUM ANALYZE before each side. ${ALLOCATORS} concurrent callers on each side: keep-alive
+  HTTP clients against Numbat (pool of ${DB_CONNECTIONS}), and callers sharing a pg pool of
+  ${DB_CONNECTIONS} connections for the baseline. The baseline writes no audit events; ours
+  checks R-12 (holder active), writes one audit event per allocation and returns the full
+  number — all in one statement (numbers.repository allocateInOneStatement). C3 runs that same
+  statement behind a bare Fastify route (lib/bare.ts) with the same 50 clients: the difference
+  between C3 and the SQL baseline is the cost of HTTP on this machine, between C1 and C3 that of
+  Numbat's stack (auth, validation, hooks, service).
+- G: the bare route is a second Fastify instance in the same process (no plugins, hooks, auth
+  or schemas) calling the same \`getNumber\` on the same Kysely/pg pool and returning
+  \`presentNumber\` of the row with its ETag; ours goes through everything a real request
+  does (request id, bearer-token auth with its cache, params schema, response serialisation
+  by the NumberSchema, metrics hook). Both are hit by the same list of random numbers of
+  the 1M range, in alternating rounds after a warm-up; the first body is compared byte for byte.
+- B at 10M: the same three kinds with the same seeds, after growing the table to 10M (see
+  Details); B1's customers hold the same numbers, B2's cursor and B3's search cover 10M numbers.`;
 
 export function report(
   a: FigureA,
   b: KindResult[],
   c: FigureC,
+  g: FigureG,
   ctx: Context,
   requests: number,
 ): string {
-  const t = table(rows(a, b, c));
+  const t = table(rows(a, b, c, g));
   const details = [
     `- setup: allocated ${int(ctx.setup.allocated)} numbers through the API in ${secs(ctx.setup.allocateSeconds)} ` +
       `(${int(ctx.setup.allocated / ctx.setup.allocateSeconds)} /s, 1,000 a call: p50 ${ms(ctx.setup.allocateCalls.p50)}, ` +
@@ -154,6 +196,11 @@ export function report(
     `- allocation pick of 1,000 (EXPLAIN ANALYZE): ${ms(ctx.setup.pickPlans.beforeAnalyze.executionMs)} right after ` +
       `POST /ranges returned, ${ms(ctx.setup.pickPlans.afterAnalyze.executionMs)} after the bench's VACUUM ANALYZE`,
     `- A: range ${a.start}–${a.end} (${int(a.count)} numbers, both ends valid GB fixed-line numbers)`,
+    ctx.grown
+      ? `- 10M: grown to ${int(ctx.grown.count)} numbers by SQL (9 more ranges of 1M after A's, ` +
+        `INSERT … SELECT generate_series into the indexed table, then VACUUM ANALYZE) in ` +
+        `${secs(ctx.grown.seconds)}; numbers table with indexes ${(ctx.grown.totalBytes / 2 ** 30).toFixed(1)} GiB`
+      : '- 10M: skipped (BENCH_10M=0)',
     ...b.map(
       (k) =>
         `- ${k.key}: ${k.api.n} requests each side, ${k.meanRows.toFixed(1)} rows/page on average; ` +
@@ -194,8 +241,8 @@ export function report(
   ].join('\n');
 }
 
-export function tableOnly(a: FigureA, b: KindResult[], c: FigureC): string {
-  return table(rows(a, b, c));
+export function tableOnly(a: FigureA, b: KindResult[], c: FigureC, g: FigureG): string {
+  return table(rows(a, b, c, g));
 }
 
 /** Written as Prettier would, so that `npm run check` passes once it is committed. */

@@ -12,17 +12,52 @@ import {
   PostgresIntrospector,
   PostgresQueryCompiler,
   type CompiledQuery,
+  type DatabaseConnection,
+  type QueryResult,
 } from 'kysely';
 import type { DB } from '../../src/db/schema.js';
 import { listNumbers, type NumberListFilter } from '../../src/numbers/numbers.list.js';
-import { pickAvailable, type PoolFilter } from '../../src/numbers/numbers.repository.js';
+import type { Actor } from '../../src/actor.js';
+import type { Holder } from '../../src/domain/lifecycle.js';
+import {
+  allocateInOneStatement,
+  pickAvailable,
+  type PoolFilter,
+} from '../../src/numbers/numbers.repository.js';
 
 let captured: CompiledQuery[] = [];
+/** What the capturing driver answers to the app's row-estimate look-up (pg_class.reltuples). */
+let rowsEstimate = 0;
+
+/**
+ * The app's list steering depends on the table's row estimate
+ * (numbers.list.ts estimatedRows); set it to the database's, so that the
+ * captured SQL and planner settings are the ones the app chooses.
+ */
+export function setRowsEstimate(n: number): void {
+  rowsEstimate = n;
+}
+
+/** Executes nothing; answers only the row-estimate look-up. */
+class CaptureDriver extends DummyDriver {
+  override acquireConnection(): Promise<DatabaseConnection> {
+    return Promise.resolve({
+      executeQuery: <R>(q: CompiledQuery): Promise<QueryResult<R>> =>
+        Promise.resolve({
+          rows: (q.sql.includes('pg_class') ? [{ n: rowsEstimate }] : []) as R[],
+        }),
+      // eslint-disable-next-line require-yield
+      streamQuery: async function* <R>(): AsyncIterableIterator<QueryResult<R>> {
+        return;
+      },
+    });
+  }
+}
 
 const compiler = new Kysely<DB>({
   dialect: {
     createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
+    createDriver: () => new CaptureDriver(),
     createIntrospector: (db) => new PostgresIntrospector(db),
     createQueryCompiler: () => new PostgresQueryCompiler(),
   },
@@ -63,4 +98,13 @@ export function listQuery(
 /** The allocation pick (SELECT … FOR UPDATE SKIP LOCKED) of POST /numbers/allocate. */
 export function pickQuery(filter: PoolFilter): Promise<PlainQuery> {
   return capture(() => compiler.transaction().execute((trx) => pickAvailable(trx, filter)));
+}
+
+/** The one statement of POST /numbers/allocate's common case (allocateInOneStatement). */
+export function allocateQuery(
+  actor: Actor,
+  holder: Holder,
+  filter: PoolFilter,
+): Promise<PlainQuery> {
+  return capture(() => allocateInOneStatement(compiler, actor, holder, filter));
 }

@@ -25,6 +25,7 @@ import { NumbersPage } from './pages/Numbers';
 import { RangesPage } from './pages/Ranges';
 import { SignInPage } from './pages/SignIn';
 import { SitePage, SitesPage } from './pages/Sites';
+import { SyncPage } from './pages/Sync';
 import { TokensPage } from './pages/Tokens';
 import { UsersPage } from './pages/Users';
 import { match, navigate, useLocation } from './router';
@@ -45,6 +46,7 @@ const nav: NavItem[] = [
   { to: '/addresses', label: 'Civic addresses', show: () => true },
   { to: '/import', label: 'Import', show: (s) => s.isOperator && s.can('write') },
   { to: '/jobs', label: 'Jobs', show: () => true },
+  { to: '/sync', label: 'Sync differences', show: () => true },
   { to: '/audit', label: 'Audit log', show: () => true },
   { to: '/users', label: 'Users', show: (s) => s.can('admin') },
   { to: '/tokens', label: 'API tokens', show: (s) => s.can('admin') },
@@ -63,6 +65,7 @@ const titles: [string, string][] = [
   ['/addresses', 'Civic addresses'],
   ['/import', 'Import'],
   ['/jobs', 'Jobs'],
+  ['/sync', 'Sync differences'],
   ['/users', 'Users'],
   ['/tokens', 'API tokens'],
   ['/', 'Dashboard'],
@@ -82,6 +85,7 @@ function Page({ path }: { path: string }): ReactNode {
   if (match('/addresses', path)) return <AddressesPage />;
   if (match('/import', path)) return <ImportPage />;
   if (match('/jobs', path)) return <JobsPage />;
+  if (match('/sync', path)) return <SyncPage />;
   if (match('/users', path)) return <UsersPage />;
   if (match('/tokens', path)) return <TokensPage />;
   if (path === '/' || path === '') return <DashboardPage />;

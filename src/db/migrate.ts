@@ -11,6 +11,9 @@ import { sql as m0003 } from './migrations/0003_bulk.js';
 import { sql as m0004 } from './migrations/0004_services.js';
 import { sql as m0005 } from './migrations/0005_users.js';
 import { sql as m0006 } from './migrations/0006_bulk_references.js';
+import { sql as m0007 } from './migrations/0007_sync.js';
+import { sql as m0008 } from './migrations/0008_bulk_references_all.js';
+import { sql as m0010 } from './migrations/0010_utilisation_history.js';
 
 export interface Migration {
   id: number;
@@ -25,6 +28,9 @@ export const migrations: readonly Migration[] = [
   { id: 4, name: 'services', sql: m0004 },
   { id: 5, name: 'users', sql: m0005 },
   { id: 6, name: 'bulk references', sql: m0006 },
+  { id: 7, name: 'sync', sql: m0007 },
+  { id: 8, name: 'bulk references all', sql: m0008 },
+  { id: 10, name: 'utilisation history', sql: m0010 },
 ];
 
 /** Arbitrary constant: the advisory lock key that serialises migrators. */

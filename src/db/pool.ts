@@ -14,6 +14,16 @@ export function createPool(url: string, max = 20): pg.Pool {
   return pool;
 }
 
+/** The pg pool behind each Db made by createDb (hot paths that send a named prepared statement). */
+const pools = new WeakMap<Db, pg.Pool>();
+
 export function createDb(pool: pg.Pool): Db {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/** The pool of a Db from createDb; undefined for any other (e.g. a transaction). */
+export function poolOf(db: Db): pg.Pool | undefined {
+  return pools.get(db);
 }

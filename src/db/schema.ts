@@ -81,6 +81,49 @@ export interface NumbersTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   version: Generated<number>;
+  /** 0007: SPEC §3.3 sync state; null when the number is not on a synced service. */
+  sync_state: SyncState | null;
+  sync_errors: ColumnType<SyncErrorJson[] | null, string | null | undefined, string | null>;
+  last_synced_at: NullableTimestamp;
+  upstream_job_id: string | null;
+}
+
+/** 0007: SPEC §3.3. */
+export type SyncState =
+  | 'pendingFirstSync'
+  | 'active'
+  | 'releaseRequested'
+  | 'markedForRemoval'
+  | 'readyForRemoval'
+  | 'failed';
+
+export interface SyncErrorJson {
+  code: string;
+  message: string;
+  target?: string;
+}
+
+/** 0007: what a push job still has to deliver (the transactional outbox). */
+export interface SyncOutboxTable {
+  job_id: string;
+  service_id: string;
+  e164: string;
+  op: 'push' | 'delete' | 'release';
+  created_at: Timestamp;
+}
+
+/** 0007: a difference a refresh found between Numbat and a platform. */
+export interface SyncDifferencesTable {
+  id: Generated<string>;
+  refresh_job_id: string;
+  service_id: string;
+  customer_id: string;
+  e164: string;
+  kind: 'missingUpstream' | 'missingHere' | 'fieldDrift' | 'assignment' | 'tenantDeleted';
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  status: Generated<'open' | 'applied' | 'superseded'>;
+  created_at: Timestamp;
+  applied_at: NullableTimestamp;
 }
 
 export interface ApiTokensTable {
@@ -291,6 +334,21 @@ export interface LocationsTable {
   updated_at: Timestamp;
 }
 
+/** Migration 0010: one row per day per site/range (customer_id NULL) and per holding customer there. */
+export interface UtilisationSnapshotsTable {
+  day: ColumnType<Date, string, string>;
+  scope_type: 'site' | 'range';
+  scope_id: string;
+  customer_id: string | null;
+  total: number;
+  available: number;
+  cooling_off: number;
+  reserved: number;
+  active: number;
+  assigned: number;
+  taken_at: Timestamp;
+}
+
 export interface DB {
   jobs: JobsTable;
   job_item_errors: JobItemErrorsTable;
@@ -310,4 +368,7 @@ export interface DB {
   locations: LocationsTable;
   users: UsersTable;
   user_sessions: UserSessionsTable;
+  sync_outbox: SyncOutboxTable;
+  sync_differences: SyncDifferencesTable;
+  utilisation_snapshots: UtilisationSnapshotsTable;
 }

@@ -61,6 +61,8 @@ export const errorCodes = [
   'ADDRESS_READ_ONLY',
   /** An address or location still used by numbers cannot be deleted. */
   'ADDRESS_IN_USE',
+  /** SPEC §3.3: the number's sync state does not allow this (details.syncState). */
+  'SYNC_STATE',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

@@ -64,14 +64,14 @@ export const exportsRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/exports/numbers.csv',
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', concurrency: 'export' },
       schema: {
         tags: ['exports'],
         summary:
           'Export the numbers the filters select as CSV (streamed, any size; R-51 formula-injection guard; imports back unchanged)',
         querystring: ExportQuery,
         produces: ['text/csv'],
-        response: { ...errorResponses(400, 401, 403) },
+        response: { ...errorResponses(400, 401, 403, 429, 503) },
       },
     },
     async (req, reply) => {

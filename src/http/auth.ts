@@ -38,7 +38,15 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Forget cached token look-ups (after a revocation in this process). */
     invalidateTokenCache: () => void;
+    /** Every route registered after this plugin, with its permission (security matrices). */
+    routeTable: RouteEntry[];
   }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  permission: Permission | 'public' | undefined;
 }
 
 const TOKEN_CACHE_MS = 5_000;
@@ -77,8 +85,14 @@ export default fp(async function auth(app: FastifyInstance, opts: { db: Db }) {
   if (!app.hasDecorator('parseCookie')) await app.register(cookie);
   app.decorate('invalidateTokenCache', () => cache.clear());
 
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+
   app.addHook('onRoute', (route) => {
     const permission = route.config?.permission;
+    for (const method of [route.method].flat()) {
+      routeTable.push({ method: String(method), url: route.url, permission });
+    }
     const isDocs = route.url.startsWith('/api/docs');
     if (!permission && !isDocs) {
       throw new Error(

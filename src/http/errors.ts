@@ -24,6 +24,9 @@ export type AppErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'IDEMPOTENCY_KEY_IN_PROGRESS'
   | 'RATE_LIMITED'
+  | 'TOO_MANY_EXPORTS'
+  | 'SERVER_BUSY'
+  | 'PAYLOAD_TOO_LARGE'
   | 'INTERNAL';
 
 export interface FieldError {
@@ -62,6 +65,9 @@ const appStatus: Record<AppErrorCode, number> = {
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_KEY_IN_PROGRESS: 409,
   RATE_LIMITED: 429,
+  TOO_MANY_EXPORTS: 429,
+  SERVER_BUSY: 503,
+  PAYLOAD_TOO_LARGE: 413,
   INTERNAL: 500,
 };
 

@@ -311,10 +311,16 @@ export async function findCommit(
 /**
  * R-50: the one set-based merge. Inserts every valid row into `numbers` and one
  * audit event per number in a single statement; returns how many were inserted.
- * A number inserted by someone else since the check is skipped (ON CONFLICT)
- * and shows as a shortfall, which the caller turns into a rollback.
+ *
+ * A plain INSERT (checkStage found every held number): a number inserted by
+ * someone else since the check fails the statement with a unique violation on
+ * numbers_pkey, which the caller turns into a rollback and a retry
+ * (speculative insertion would cost an index probe and a WAL record per row).
+ * The trigram index takes the entries into its pending list for this
+ * transaction only; cleanPendingTrigrams merges them after the commit.
  */
 export async function merge(c: pg.PoolClient, actor: Actor, jobId: string): Promise<number> {
+  await c.query(`SET LOCAL gin_pending_list_limit = '1GB'`);
   const r = await c.query<{ n: number }>(
     `
     WITH ins AS (
@@ -330,7 +336,6 @@ export async function merge(c: pg.PoolClient, actor: Actor, jobId: string): Prom
         CASE WHEN customer_id IS NULL THEN NULL ELSE now() END
       FROM import_checked WHERE code IS NULL
       ORDER BY e164
-      ON CONFLICT (e164) DO NOTHING
       RETURNING e164, status, customer_id
     ), aud AS (
       INSERT INTO audit_events (principal_id, principal_name, source, ticket_id, request_id,
@@ -348,6 +353,17 @@ export async function merge(c: pg.PoolClient, actor: Actor, jobId: string): Prom
     [actor.principal.id, actor.principal.name, actor.ticketId, actor.requestId, jobId],
   );
   return r.rows[0]!.n;
+}
+
+/** Whether a failed merge lost a race: a number was inserted by someone else. */
+export function isNumberTaken(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '23505' && e.constraint === 'numbers_pkey';
+}
+
+/** Merge the trigram index's pending list (the merge's entries) into the index. */
+export async function cleanPendingTrigrams(c: pg.PoolClient): Promise<void> {
+  await c.query(`SELECT gin_clean_pending_list('numbers_e164_trgm'::regclass)`);
 }
 
 export async function insertCommit(

@@ -71,7 +71,10 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{
   db: Db;
   pool: pg.Pool | undefined;
 }> = async (app, { db, pool }) => {
-  await app.register(multipart, { limits: { fileSize: MAX_IMPORT_BYTES, files: 1 } });
+  // Issue 7: the caps come from the configuration (NUMBAT_IMPORT_MAX_BYTES / _ROWS).
+  const maxBytes = app.limits?.importMaxBytes ?? MAX_IMPORT_BYTES;
+  const maxRows = app.limits?.importMaxRows ?? Number.MAX_SAFE_INTEGER;
+  await app.register(multipart, { limits: { fileSize: maxBytes, files: 1 } });
   // Raw CSV bodies go to the route as a stream (no buffering, no body limit here:
   // the route counts bytes itself).
   app.removeContentTypeParser(['text/plain']);
@@ -136,7 +139,7 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{
         response: {
           200: ImportReport,
           202: JobSchema,
-          ...errorResponses(400, 403, 409),
+          ...errorResponses(400, 403, 409, 413),
         },
       },
     },
@@ -197,12 +200,20 @@ export const importsRoutes: FastifyPluginAsyncTypebox<{
         for await (const chunk of upload) {
           const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
           bytes += b.length;
-          if (bytes > MAX_IMPORT_BYTES)
+          if (bytes > maxBytes)
             throw new AppError(
-              'VALIDATION_FAILED',
-              `the file is larger than ${MAX_IMPORT_BYTES} bytes`,
+              'PAYLOAD_TOO_LARGE',
+              `the file is larger than ${maxBytes} bytes; split it (NUMBAT_IMPORT_MAX_BYTES)`,
+              { maxBytes },
             );
           for (let i = b.indexOf(0x0a); i !== -1; i = b.indexOf(0x0a, i + 1)) lines++;
+          // The header line is not a row.
+          if (lines - 1 > maxRows)
+            throw new AppError(
+              'PAYLOAD_TOO_LARGE',
+              `the file has more than ${maxRows} rows; split it (NUMBAT_IMPORT_MAX_ROWS)`,
+              { maxRows },
+            );
           if (b.length) lastByte = b[b.length - 1]!;
           pending.push(b);
           pendingLen += b.length;

@@ -226,12 +226,14 @@ export async function runImport(
       await hooks.onNote?.('merging');
       // A dry run merges for real, then undoes the merge but keeps the report.
       if (opts.dryRun) await client.query('SAVEPOINT dry_run');
-      imported = await repo.merge(client, actor, jobId);
-      if (imported !== c.valid) {
-        throw new ImportRaceError(
-          `${c.valid - imported} number(s) were added to the inventory while the import ran; run it again`,
+      const race = (n: string) =>
+        new ImportRaceError(
+          `${n} number(s) were added to the inventory while the import ran; run it again`,
         );
-      }
+      imported = await repo.merge(client, actor, jobId).catch((err: unknown) => {
+        throw repo.isNumberTaken(err) ? race('some') : err;
+      });
+      if (imported !== c.valid) throw race(String(c.valid - imported));
       await repo.auditImport(client, actor, jobId, {
         fileName: opts.fileName ?? null,
         contentKey: key,
@@ -246,6 +248,12 @@ export async function runImport(
     // Commits the merge (commit phase) and, in every phase, the job's per-item
     // errors; the temporary tables go with the transaction (ON COMMIT DROP).
     await client.query('COMMIT');
+    // The merge left its trigram entries in the index's pending list: merge
+    // them now, outside the import's transaction (a failure leaves them to
+    // autovacuum; searches are correct either way).
+    if (commit && !opts.dryRun && imported > 0) {
+      await repo.cleanPendingTrigrams(client).catch(() => undefined);
+    }
     return {
       phase: opts.phase,
       dryRun: opts.dryRun,

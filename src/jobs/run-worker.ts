@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { createJobHandlers } from './handlers.js';
 import { createWorker, type Worker } from './worker.js';
+import { ensureSnapshotScheduled } from '../utilisation/utilisation.job.js';
 
 export function startJobWorker(
   database: Database,
@@ -26,6 +27,10 @@ export function startJobWorker(
     }),
     log,
   });
+  // Issue 6: the daily utilisation snapshot recurs by queuing its next run.
+  ensureSnapshotScheduled(database.db, now).catch((err: unknown) =>
+    log('scheduling the utilisation snapshot failed', err),
+  );
   worker.start();
   return worker;
 }

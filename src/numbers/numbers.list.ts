@@ -105,22 +105,65 @@ async function estimatedRows(db: Db): Promise<number> {
   return value;
 }
 
-/** Most matches for which the trigram index beats walking the primary key. */
-const TRIGRAM_MAX_MATCHES = 20_000;
+/**
+ * Relative cost of one expected match through the trigram index against one
+ * row walked along the primary key: the GIN index returns ~10 candidates per
+ * true match for 4–6 digits (trigrams are not positional), each a random heap
+ * visit and a recheck, ~3 walked rows' worth.
+ */
+const TRIGRAM_COST_PER_MATCH = 30;
 
 /**
  * Whether a digits-anywhere search should go through the trigram index.
- * Walking the primary key in order and filtering is fast when matches are
- * dense (short digit strings) but reads the whole table for rare ones
- * (measured at 1M numbers, 4–6 random digits: p99 64.8 ms walking, 9.9 ms
- * through the trigram index). Expected matches ≈ rows × positions / 10^digits.
+ * Walking the primary key in order reads about rows × (limit + 1) / matches
+ * rows before the page is full — cheap when matches are dense (short digit
+ * strings), the whole table when they are rare. The trigram index costs in
+ * proportion to the matches (all of them are fetched and sorted). Expected
+ * matches ≈ rows × positions / 10^digits; take the cheaper side. Measured at
+ * 1M numbers, 4–6 random digits: p99 64.8 ms walking, 9.9 ms through the
+ * trigram index; at 10M, 4 digits (~12,000 matches) walk faster and 5–6
+ * digits go to the index (bench/results/latest.md, B3).
  */
-async function preferTrigram(db: Db, f: NumberListFilter): Promise<boolean> {
+async function preferTrigram(db: Db, f: NumberListFilter, limit: number): Promise<boolean> {
   if (!f.q || f.q.trim().startsWith('+')) return false;
   const digits = searchDigits(f.q);
   if (digits.length < 3) return false;
+  const rows = await estimatedRows(db);
   const positions = Math.max(1, 16 - digits.length);
-  return ((await estimatedRows(db)) * positions) / 10 ** digits.length <= TRIGRAM_MAX_MATCHES;
+  const matches = Math.max(1, (rows * positions) / 10 ** digits.length);
+  const walked = Math.min(rows, (rows * (limit + 1)) / matches);
+  return TRIGRAM_COST_PER_MATCH * matches < walked;
+}
+
+/**
+ * Planner settings for the list query, where the planner's estimates are
+ * known to mislead it (each measured in bench/results/latest.md, B1 and B3):
+ * - LIKE '%digits%' cannot be estimated, and the planner keeps walking the
+ *   primary key; for rare digit strings, steer it to the trigram index.
+ * - A customer's numbers of one status: the planner multiplies the two
+ *   selectivities as if independent (at 10M numbers it expects 36 of a
+ *   customer's 7,000 reserved numbers), and bitmap-ANDs the customer and status
+ *   indexes, fetching and sorting every match (10 ms). The customer index is
+ *   already in e164 order: walking it stops after one page (0.1 ms).
+ */
+async function steering(db: Db, f: NumberListFilter, limit: number): Promise<string[]> {
+  if (await preferTrigram(db, f, limit)) {
+    return ['SET LOCAL enable_indexscan = off', 'SET LOCAL enable_seqscan = off'];
+  }
+  if (f.customerId && !f.q) return ['SET LOCAL enable_bitmapscan = off'];
+  return [];
+}
+
+async function withPlannerSettings<T>(
+  db: Db,
+  settings: readonly string[],
+  run: (exec: Db) => Promise<T>,
+): Promise<T> {
+  if (settings.length === 0) return run(db);
+  return db.transaction().execute(async (trx) => {
+    for (const s of settings) await sql.raw(s).execute(trx);
+    return run(trx);
+  });
 }
 
 export async function listNumbers(
@@ -136,15 +179,7 @@ export async function listNumbers(
       .limit(page.limit + 1)
       .execute();
   };
-  // The planner cannot estimate LIKE '%digits%' well and keeps walking the
-  // primary key; for rare digit strings, steer it to the trigram index.
-  const rows = (await preferTrigram(db, f))
-    ? await db.transaction().execute(async (trx) => {
-        await sql`SET LOCAL enable_indexscan = off`.execute(trx);
-        await sql`SET LOCAL enable_seqscan = off`.execute(trx);
-        return run(trx);
-      })
-    : await run(db);
+  const rows = await withPlannerSettings(db, await steering(db, f, page.limit), run);
   const more = rows.length > page.limit;
   if (more) rows.pop();
   const last = rows.at(-1);

@@ -75,6 +75,28 @@ export const NumberSchema = Type.Object(
       Type.Literal('sync'),
     ]),
     pendingOperation: Nullable(Type.Object({ jobId: Type.String(), action: Type.String() })),
+    /** SPEC §3.1/§3.3: null when the number is not on a synced service. */
+    sync: Nullable(
+      Type.Object({
+        state: StringEnum([
+          'pendingFirstSync',
+          'active',
+          'releaseRequested',
+          'markedForRemoval',
+          'readyForRemoval',
+          'failed',
+        ] as const),
+        upstreamJobId: Nullable(Type.String()),
+        lastSyncedAt: Nullable(DateTime),
+        errors: Type.Array(
+          Type.Object({
+            code: Type.String(),
+            message: Type.String(),
+            target: Type.Optional(Type.String()),
+          }),
+        ),
+      }),
+    ),
     acquiredAt: Nullable(DateTime),
     createdAt: DateTime,
     updatedAt: DateTime,
@@ -123,6 +145,18 @@ export function presentNumber(r: NumberRow, now: Date): NumberDto {
     serviceId: r.service_id,
     source: r.source,
     pendingOperation: state.pendingOperation,
+    sync: r.sync_state
+      ? {
+          state: r.sync_state,
+          upstreamJobId: r.upstream_job_id,
+          lastSyncedAt: iso(r.last_synced_at),
+          errors: (r.sync_errors ?? []).map((e) => ({
+            code: e.code,
+            message: e.message,
+            ...(e.target ? { target: e.target } : {}),
+          })),
+        }
+      : null,
     acquiredAt: iso(r.acquired_at),
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),

@@ -2,10 +2,11 @@
  * The only place with SQL for numbers. Functions that lock rows take a
  * transaction; bulk writes are one statement for any number of rows.
  */
-import { sql, type Selectable, type Transaction } from 'kysely';
-import type { Db } from '../db/pool.js';
+import { CompiledQuery, sql, type Selectable, type Transaction } from 'kysely';
+import { poolOf, type Db } from '../db/pool.js';
 import type { DB, NumbersTable } from '../db/schema.js';
-import type { NumberState } from '../domain/lifecycle.js';
+import type { Actor } from '../actor.js';
+import type { Holder, NumberState } from '../domain/lifecycle.js';
 
 export type NumberRow = Selectable<NumbersTable>;
 type Executor = Db | Transaction<DB>;
@@ -86,6 +87,144 @@ export function pickAvailable(trx: Transaction<DB>, f: PoolFilter): Promise<Numb
   if (f.country) q = q.where('country', '=', f.country);
   if (f.kinds?.length) q = q.where('kind', 'in', [...f.kinds]);
   return q.orderBy('e164').limit(f.count).forUpdate().skipLocked().execute();
+}
+
+/** Statement text per filter shape and small count, built once (the hot path skips query building). */
+const NAMED_MAX_COUNT = 10;
+const allocateStatements = new Map<string, { name: string; text: string }>();
+
+/**
+ * The SQL of `allocateInOneStatement` for one filter shape. The pick is
+ * `pickAvailable`'s, word for word (keep them in step); parameters $1..$10 are
+ * fixed, the optional filters follow in order.
+ */
+function allocateStatement(f: PoolFilter, customer: boolean): { name: string; text: string } {
+  const optional: [boolean, string][] = [
+    [!!f.siteId, 'site_id = $?::uuid'],
+    [!!f.rangeId, 'range_id = $?::uuid'],
+    [!!f.country, 'country = $?::text'],
+    [!!f.kinds?.length, 'kind = ANY($?::text[])'],
+  ];
+  // The LIMIT is written into the text: with LIMIT $1 PostgreSQL never trusts a
+  // generic plan and re-plans every call. Small counts get a named statement each.
+  if (!Number.isSafeInteger(f.count) || f.count < 1) throw new RangeError(`count ${f.count}`);
+  const key =
+    optional.map(([on]) => (on ? '1' : '0')).join('') + (customer ? 'c' : 'o') + String(f.count);
+  let st = allocateStatements.get(key);
+  if (st) return st;
+  let n = 10;
+  const filters = optional
+    .filter(([on]) => on)
+    .map(([, cond]) => `AND ${cond.replace('$?', `$${++n}`)}`)
+    .join(' ');
+  const holderActive = customer
+    ? `EXISTS (SELECT 1 FROM customers c WHERE c.id = $4::uuid AND c.status = 'active')`
+    : 'true';
+  const text = `
+    WITH picked AS MATERIALIZED (
+      SELECT * FROM numbers
+      WHERE status = 'available' AND NOT locked AND pending_job_id IS NULL
+        AND (cooling_off_until IS NULL OR cooling_off_until <= $2::timestamptz) ${filters}
+      ORDER BY e164 LIMIT ${f.count}
+      FOR UPDATE SKIP LOCKED
+    ),
+    go AS (
+      SELECT (SELECT count(*) FROM picked) = $1::int
+         AND NOT EXISTS (SELECT 1 FROM picked WHERE main_number OR holder_type IS NOT NULL)
+         AND ${holderActive} AS ok
+    ),
+    upd AS (
+      UPDATE numbers n SET
+        status = 'reserved', holder_type = $3::text, customer_id = $4::uuid,
+        cooling_off_until = NULL, acquired_at = $2::timestamptz,
+        updated_at = now(), version = n.version + 1,
+        service_id = CASE WHEN $4::uuid IS NOT DISTINCT FROM n.customer_id THEN n.service_id END,
+        civic_address_id =
+          CASE WHEN $4::uuid IS NOT DISTINCT FROM n.customer_id THEN n.civic_address_id END,
+        location_id = CASE WHEN $4::uuid IS NOT DISTINCT FROM n.customer_id THEN n.location_id END,
+        customer_may_update = $4::uuid IS NOT DISTINCT FROM n.customer_id AND n.customer_may_update
+      FROM picked p
+      WHERE n.e164 = p.e164 AND (SELECT ok FROM go)
+      RETURNING n.*, p.cooling_off_until AS before_cooling_off_until
+    ),
+    audit AS (
+      INSERT INTO audit_events
+        (principal_id, principal_name, source, ticket_id, request_id,
+         action, object_type, object_id, customer_id, changes)
+      SELECT $6::text, $7::text, $8::text, $9::text, $10::text,
+             'number.allocate', 'number', u.e164, $4::uuid,
+             jsonb_build_object(
+               'status', jsonb_build_array('available', 'reserved'),
+               'holder', jsonb_build_array(NULL::jsonb, $5::jsonb))
+             || CASE WHEN u.before_cooling_off_until IS NULL THEN '{}'::jsonb
+                ELSE jsonb_build_object('coolingOffUntil', jsonb_build_array(
+                  to_char(u.before_cooling_off_until AT TIME ZONE 'UTC',
+                          'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                  NULL::text)) END
+      FROM upd u
+    )
+    SELECT * FROM upd ORDER BY e164`;
+  // Counts above NAMED_MAX_COUNT run unnamed (re-planned), so that a connection
+  // holds at most 16 × NAMED_MAX_COUNT prepared statements.
+  st = { name: f.count <= NAMED_MAX_COUNT ? `numbat_allocate_${key}` : '', text };
+  if (f.count <= NAMED_MAX_COUNT) allocateStatements.set(key, st);
+  return st;
+}
+
+/**
+ * The common case of POST /numbers/allocate in ONE statement (one round trip,
+ * its own transaction): pick `count` numbers exactly as `pickAvailable` does
+ * (R-10 not cooling off, R-11 not locked, R-13 no pending operation; SKIP
+ * LOCKED keeps concurrent allocators apart), check R-12 (the customer is
+ * active), reserve them for `holder` as `applyUpdates` would, and write their
+ * `number.allocate` audit events with the same `changes` as the general path.
+ *
+ * It changes nothing and returns null whenever the answer is not the plain
+ * "all reserved": fewer than `count` numbers, holder not active, or a picked
+ * number that is unusual for the pool (nominated main, R-21; or still carrying
+ * a holder). The caller then takes the general path, whose domain rules give
+ * the precise refusal (or handle the main number) — so every rule keeps a
+ * single wording, in src/domain/lifecycle.ts.
+ *
+ * Sent as a named prepared statement on the Db's pool (no query building, and
+ * PostgreSQL plans it once per connection); through Kysely when the Db has no
+ * pool of its own.
+ */
+export async function allocateInOneStatement(
+  db: Db,
+  actor: Actor,
+  holder: Holder,
+  f: PoolFilter,
+): Promise<NumberRow[] | null> {
+  const customerId = holder.type === 'customer' ? holder.customerId : null;
+  const st = allocateStatement(f, customerId !== null);
+  const values: unknown[] = [
+    f.count,
+    f.now.toISOString(),
+    holder.type,
+    customerId,
+    JSON.stringify(holder),
+    actor.principal.id,
+    actor.principal.name,
+    actor.source,
+    actor.ticketId,
+    actor.requestId,
+  ];
+  if (f.siteId) values.push(f.siteId);
+  if (f.rangeId) values.push(f.rangeId);
+  if (f.country) values.push(f.country);
+  if (f.kinds?.length) values.push([...f.kinds]);
+  type Row = NumberRow & { before_cooling_off_until: Date | null };
+  const pool = poolOf(db);
+  const rows = pool
+    ? (
+        await pool.query<Row>(
+          st.name ? { name: st.name, text: st.text, values } : { text: st.text, values },
+        )
+      ).rows
+    : (await db.executeQuery<Row>(CompiledQuery.raw(st.text, values))).rows;
+  if (rows.length === 0) return null;
+  return rows.map(({ before_cooling_off_until: _, ...row }) => row);
 }
 
 /** The columns a lifecycle action may change. */

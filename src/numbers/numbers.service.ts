@@ -20,6 +20,7 @@ import {
 import { AppError, errorSummary, notFound, type FieldError } from '../http/errors.js';
 import { checkNumberPatch } from '../services/number-platform.js';
 import * as repo from './numbers.repository.js';
+import { needsUpstreamRelease, requestUpstreamRelease } from '../sync/upstream-release.js';
 import type { NumberRow } from './numbers.repository.js';
 
 export interface NumbersDeps {
@@ -175,10 +176,14 @@ export function createNumbersService(deps: NumbersDeps) {
     const updates: repo.LifecycleUpdate[] = [];
     const events: AuditInput[] = [];
     const refusals = new Map<string, unknown>();
+    const upstreamReleases: NumberRow[] = [];
     rows.forEach((row, i) => {
       const before = states[i]!;
       try {
         const after = applyAction(before, action, ctx);
+        // SPEC §3.3: a synced number is released only once its platform confirmed.
+        if (action.type === 'release' && needsUpstreamRelease(row))
+          return void upstreamReleases.push(row);
         ctx.recordMain(before, after);
         const acquired = action.type === 'allocate' ? now : after.holder ? row.acquired_at : null;
         updates.push(repo.stateToUpdate(after, acquired));
@@ -196,7 +201,10 @@ export function createNumbersService(deps: NumbersDeps) {
         results.set(row.e164, { e164: row.e164, ok: false, ...summary });
       }
     });
-    const written = await repo.applyUpdates(trx, updates);
+    const written = [
+      ...(await repo.applyUpdates(trx, updates)),
+      ...(await requestUpstreamRelease(trx, actor, upstreamReleases)),
+    ];
     await writeAudit(trx, actor, events);
     const updated = new Map(written.map((r) => [r.e164, r]));
     for (const r of written)
@@ -458,6 +466,14 @@ export function createNumbersService(deps: NumbersDeps) {
     ): Promise<NumberRow[]> {
       const action: Action = { type: 'allocate', holder };
       assertActionAllowed(actor.principal, action);
+      // The common case in one round trip (pick, R-12 check, update, audit);
+      // anything else (too few numbers, a refusal, a main number) falls
+      // through to the general path below, which gives the precise answer.
+      const fast = await repo.allocateInOneStatement(db, actor, holder, {
+        ...filter,
+        now: deps.now(),
+      });
+      if (fast) return fast;
       return inTransaction(async (trx) => {
         const rows = await repo.pickAvailable(trx, { ...filter, now: deps.now() });
         if (rows.length < filter.count) {
@@ -479,6 +495,10 @@ export function createNumbersService(deps: NumbersDeps) {
      * against the site's country; numbers that exist already are refused.
      */
     async add(actor: Actor, inputs: readonly NewNumber[]): Promise<NumberRow[]> {
+      // Issue 7: the inventory is the operator's; customers cannot add to it.
+      if (customerScope(actor.principal) !== null) {
+        throw new AppError('FORBIDDEN', 'a customer-scoped principal cannot add numbers');
+      }
       const errors: FieldError[] = [];
       const siteIds = [...new Set(inputs.map((i) => i.siteId).filter((s): s is string => !!s))];
       const rangeIds = [...new Set(inputs.map((i) => i.rangeId).filter((s): s is string => !!s))];

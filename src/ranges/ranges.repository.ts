@@ -26,11 +26,39 @@ export function overlapping(trx: Transaction<DB>, start: string, end: string) {
     .execute();
 }
 
+/** From this size on, a range defers its trigram entries and refreshes statistics. */
+export const BULK_RANGE = 10_000;
+
+/**
+ * How many numbers of [start, end] (ends of equal length) are already in the
+ * inventory: one range scan of the primary key (C collation, so equal-length
+ * E.164 strings sort as their digits).
+ */
+export async function countExisting(
+  trx: Transaction<DB>,
+  start: string,
+  end: string,
+): Promise<number> {
+  const r = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM numbers
+    WHERE e164 BETWEEN ${start} AND ${end} AND length(e164) = ${start.length}`.execute(trx);
+  return r.rows[0]!.n;
+}
+
 /**
  * Inserts every number of the range in one set-based statement (R-4: up to
  * 1,000,000). Digits are added as bigint, so ends of up to 15 digits are exact.
- * Returns how many rows were inserted; numbers that already exist are skipped,
- * and the caller refuses the range when any were.
+ *
+ * A plain INSERT, not ON CONFLICT: the caller has counted the span empty
+ * (countExisting), and a number inserted concurrently since then fails the
+ * statement with a unique violation on numbers_pkey, which the caller reports
+ * as an overlap. Speculative insertion would cost an extra index probe and WAL
+ * record per row for a conflict that almost never happens.
+ *
+ * For a bulk range (BULK_RANGE numbers or more) the trigram GIN index takes the
+ * new entries into its pending list for this transaction only (gin_pending_list_limit raised with SET LOCAL) instead of
+ * merging them every 4 MB; cleanPendingTrigrams merges them after the reply.
+ * Searches stay correct meanwhile (the pending list is scanned too).
  */
 export async function insertRangeNumbers(
   trx: Transaction<DB>,
@@ -44,13 +72,18 @@ export async function insertRangeNumbers(
     source: string;
   },
 ): Promise<number> {
+  if (r.count >= BULK_RANGE) await sql`SET LOCAL gin_pending_list_limit = '1GB'`.execute(trx);
   const res = await sql`
     INSERT INTO numbers (e164, country, kind, range_id, site_id, source)
     SELECT '+' || (${r.start.slice(1)}::bigint + i)::text, ${r.country}, ${r.kind}, ${r.id}::uuid,
            ${r.siteId}::uuid, ${r.source}
-    FROM generate_series(0, ${r.count - 1}::int) AS i
-    ON CONFLICT (e164) DO NOTHING`.execute(trx);
+    FROM generate_series(0, ${r.count - 1}::int) AS i`.execute(trx);
   return Number(res.numAffectedRows ?? 0);
+}
+
+/** Merge the trigram index's pending list into the index (after a bulk insert). */
+export async function cleanPendingTrigrams(db: Db): Promise<void> {
+  await sql`SELECT gin_clean_pending_list('numbers_e164_trgm'::regclass)`.execute(db);
 }
 
 export async function utilisation(
@@ -79,6 +112,6 @@ export async function utilisation(
 }
 
 /** Refresh the planner's statistics of the numbers table. */
-export async function analyzeNumbers(db: Db): Promise<void> {
+export async function analyzeNumbers(db: Db | Transaction<DB>): Promise<void> {
   await sql`ANALYZE numbers`.execute(db);
 }

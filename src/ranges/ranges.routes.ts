@@ -99,9 +99,11 @@ export const rangesRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req, reply) => {
       const row = await ranges.create(actorOf(req), req.body);
-      const u = await ranges.utilisation([row.id], now());
+      // The range as its transaction committed it: every number new and
+      // available (counting them again costs ~0.5 s at 1,000,000).
+      const size = Number(BigInt(row.end_e164.slice(1)) - BigInt(row.start_e164.slice(1))) + 1;
       reply.code(201).header('location', `/api/v1/ranges/${row.id}`);
-      return present(row, u.get(row.id));
+      return present(row, { ...empty, total: size, available: size });
     },
   );
 

@@ -23,9 +23,18 @@ export const settingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/settings',
     {
       config: { permission: 'admin' },
-      schema: { tags, summary: "The operator's settings", response: { 200: SettingsSchema } },
+      schema: {
+        tags,
+        summary: "The operator's settings",
+        response: { 200: SettingsSchema, ...errorResponses(403) },
+      },
     },
-    async () => readSettings(app.db),
+    async (req) => {
+      // Issue 7: the operator's settings are not a customer admin's to read.
+      if (customerScope(principalOf(req)) !== null)
+        throw new AppError('FORBIDDEN', 'a customer-scoped principal cannot read settings');
+      return readSettings(app.db);
+    },
   );
 
   app.put(

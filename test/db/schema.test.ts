@@ -78,6 +78,155 @@ describe('numbers table constraints (invariants are not only in code)', () => {
       constraint: 'numbers_references',
     });
   });
+  describe('references to customers, addresses, locations and services (statement-level, migration 0008)', () => {
+    const missing = '00000000-0000-4000-8000-000000000009';
+    async function customer(account: string): Promise<string> {
+      const r = await sql<{
+        id: string;
+      }>`INSERT INTO customers (name, account_name) VALUES (${account}, ${account}) RETURNING id`.execute(
+        db,
+      );
+      return r.rows[0]!.id;
+    }
+    async function address(customerId: string): Promise<{ address: string; location: string }> {
+      const a = await sql<{ id: string }>`INSERT INTO civic_addresses (source, customer_id, country)
+        VALUES ('operator', ${customerId}, 'GB') RETURNING id`.execute(db);
+      const l = await sql<{ id: string }>`INSERT INTO locations (civic_address_id)
+        VALUES (${a.rows[0]!.id}) RETURNING id`.execute(db);
+      return { address: a.rows[0]!.id, location: l.rows[0]!.id };
+    }
+    async function service(customerId: string): Promise<string> {
+      const r = await sql<{
+        id: string;
+      }>`INSERT INTO services (customer_id, platform, status, sip_connection)
+        VALUES (${customerId}, 'teamsOperatorConnect', 'ready', 'sbc') RETURNING id`.execute(db);
+      return r.rows[0]!.id;
+    }
+    const held = (customerId: string) => ({
+      status: 'reserved',
+      holder_type: 'customer',
+      customer_id: customerId,
+    });
+
+    it('refuses a number held by a missing customer', async () => {
+      expect(await violation({ e164: '+442079460030', ...held(missing) })).toBe(
+        'numbers_references',
+      );
+    });
+    it("refuses another customer's civic address or service, and a location of another address", async () => {
+      const a = await customer('ref-a');
+      const b = await customer('ref-b');
+      const addrB = await address(b);
+      const addrA = await address(a);
+      const svcB = await service(b);
+      expect(
+        await violation({ e164: '+442079460031', ...held(a), civic_address_id: addrB.address }),
+      ).toBe('numbers_references');
+      expect(await violation({ e164: '+442079460032', ...held(a), service_id: svcB })).toBe(
+        'numbers_references',
+      );
+      expect(
+        await violation({
+          e164: '+442079460033',
+          ...held(a),
+          civic_address_id: addrA.address,
+          location_id: addrB.location,
+        }),
+      ).toBe('numbers_references');
+      expect(await violation({ e164: '+442079460034', civic_address_id: missing })).toBe(
+        'numbers_references',
+      );
+      // The same references, each the holder's own: accepted.
+      expect(
+        await violation({
+          e164: '+442079460035',
+          ...held(a),
+          civic_address_id: addrA.address,
+          location_id: addrA.location,
+          service_id: await service(a),
+        }),
+      ).toBe('accepted');
+    });
+    it('refuses an update that points a number at a missing customer', async () => {
+      const a = await customer('ref-c');
+      expect(await violation({ e164: '+442079460036', ...held(a) })).toBe('accepted');
+      await expect(
+        sql`UPDATE numbers SET customer_id = ${missing} WHERE e164 = '+442079460036'`.execute(db),
+      ).rejects.toMatchObject({ constraint: 'numbers_references' });
+    });
+    it('refuses to delete a customer, address, location or service that numbers refer to, or to move a used service to another customer', async () => {
+      const a = await customer('ref-d');
+      const b = await customer('ref-e');
+      const addr = await address(a);
+      const svc = await service(a);
+      expect(
+        await violation({
+          e164: '+442079460037',
+          ...held(a),
+          civic_address_id: addr.address,
+          location_id: addr.location,
+          service_id: svc,
+        }),
+      ).toBe('accepted');
+      const refused = { constraint: 'numbers_references' };
+      await expect(sql`DELETE FROM services WHERE id = ${svc}`.execute(db)).rejects.toMatchObject(
+        refused,
+      );
+      await expect(
+        sql`UPDATE services SET customer_id = ${b} WHERE id = ${svc}`.execute(db),
+      ).rejects.toMatchObject(refused);
+      await expect(
+        sql`DELETE FROM locations WHERE id = ${addr.location}`.execute(db),
+      ).rejects.toMatchObject(refused);
+      await expect(
+        sql`DELETE FROM civic_addresses WHERE id = ${addr.address}`.execute(db),
+      ).rejects.toMatchObject(refused);
+      await expect(
+        sql`UPDATE civic_addresses SET customer_id = ${b} WHERE id = ${addr.address}`.execute(db),
+      ).rejects.toMatchObject(refused);
+      const onlyNumbers = await customer('ref-f');
+      expect(await violation({ e164: '+442079460038', ...held(onlyNumbers) })).toBe('accepted');
+      await expect(
+        sql`DELETE FROM customers WHERE id = ${onlyNumbers}`.execute(db),
+      ).rejects.toMatchObject(refused);
+      // Unreferenced rows still go.
+      await expect(sql`DELETE FROM customers WHERE id = ${b}`.execute(db)).resolves.toBeDefined();
+    });
+  });
+  it('R-2: the E.164 and country checks (no regex since migration 0008) accept exactly what the patterns do', async () => {
+    const e164 = /^\+[1-9][0-9]{0,14}$/;
+    const numbers = [
+      '+1',
+      '+9',
+      '+0',
+      '+',
+      '',
+      '+12345678901234',
+      '+123456789012345',
+      '+1234567890123456',
+      '+44207946x001',
+      '44207946001',
+      '++44',
+      '+4420 7946',
+      '+٣٣',
+      '+1\n',
+      '+1:',
+      '+1/',
+      '+:',
+      '+/1',
+    ];
+    let i = 0;
+    for (const n of numbers) {
+      const got = await violation({ e164: n, country: 'GB' });
+      expect([n, got]).toEqual([n, e164.test(n) ? 'accepted' : 'numbers_e164_check']);
+      i++;
+    }
+    const country = /^[A-Z]{2}$/;
+    for (const c of ['GB', 'gb', 'G', 'GBR', 'G1', 'Ä1', 'ÄÖ', 'A[', '@A', '']) {
+      const got = await violation({ e164: `+4420794600${50 + i++}`, country: c });
+      expect([c, got]).toEqual([c, country.test(c) ? 'accepted' : 'numbers_country_check']);
+    }
+  });
   it('SPEC §11: audit events cannot be changed or deleted', async () => {
     await db
       .insertInto('audit_events')

@@ -173,6 +173,48 @@ describe('customer admin', () => {
     await expectAccessible(page, 'customer audit');
   });
 
+  it('dashboard history: its own holdings at a site over time, never the whole site', async () => {
+    const w = (i: number) => `+44192449${String(i).padStart(4, '0')}`;
+    const site = await p.site({ name: 'Wakefield', country: 'GB' });
+    await p.range({ name: 'Wakefield 0192 449', start: w(0), count: 10, siteId: site.id });
+    await p.admin('POST', '/api/v1/numbers/bulk/allocate', {
+      numbers: [w(0), w(1), w(2)],
+      holder: { type: 'customer', customerId: acme.id },
+    });
+    await p.admin('POST', '/api/v1/numbers/bulk/allocate', {
+      numbers: [w(3), w(4)],
+      holder: { type: 'customer', customerId: bravo.id },
+    });
+    await p.admin('POST', '/api/v1/numbers/bulk/activate', { numbers: [w(0)] });
+    expect((await p.admin('POST', '/api/v1/utilisation/snapshots')).statusCode).toBe(201);
+    await page.goto('/');
+    const chart = page.locator(
+      '[data-testid="history-chart"][aria-label^="Numbers of Acme Ltd at Wakefield: 1 day"]',
+    );
+    await chart.waitFor();
+    // Acme's three numbers: not bravo's two, not the site's ten.
+    expect(await chart.getAttribute('aria-label')).toContain('(3 of 3) on the first day');
+    const api = await p.call(
+      readerToken,
+      'GET',
+      `/api/v1/utilisation/history?siteId=${site.id}&days=1`,
+    );
+    expect(api.json().items).toEqual([
+      {
+        day: '2026-01-15',
+        total: 3,
+        available: 0,
+        coolingOff: 0,
+        reserved: 2,
+        active: 1,
+        assigned: 0,
+      },
+    ]);
+    expect(await page.getByRole('button', { name: 'Take a snapshot now' }).count()).toBe(0);
+    await page.getByRole('combobox', { name: 'Site', exact: true }).waitFor();
+    await expectAccessible(page, 'customer dashboard with history');
+  });
+
   it('adds a colleague, who gets its customer scope', async () => {
     await page.goto('/users');
     await page.getByRole('button', { name: 'Add a user' }).click();

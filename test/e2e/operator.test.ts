@@ -3,6 +3,7 @@
  * every lifecycle action, each checked against the server's state afterwards,
  * plus an axe-core check and a screenshot per page.
  */
+import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -215,7 +216,8 @@ describe('operator', () => {
     await dialog.getByText('Done', { exact: true }).waitFor();
     await dialog.getByRole('button', { name: 'Close' }).first().click();
     expect((await server(n(6))).locked).toBe(false);
-  });
+    // Ten confirmed dialogs in a row: more than the default minute on a busy 2-core machine.
+  }, 180_000);
 
   it('status tabs and the emergency tab show what the server holds', async () => {
     await page.goto('/numbers');
@@ -483,7 +485,74 @@ describe('operator', () => {
     await screenshot(page, 'numbers');
     await page.goto('/');
     await page.getByTestId('kpi-Numbers').getByText('60').waitFor();
+  });
+
+  it('dashboard: utilisation over time per site and range, from the daily snapshots', async () => {
+    const day = async (iso: string) => {
+      p.clock.now = new Date(`${iso}T09:00:00Z`);
+      expect((await p.admin('POST', '/api/v1/utilisation/snapshots')).statusCode).toBe(201);
+    };
+    try {
+      await day('2026-01-12');
+      await p.admin('POST', '/api/v1/numbers/bulk/allocate', {
+        numbers: [n(34), n(35), n(36)],
+        holder: { type: 'customer', customerId: bravo.id },
+      });
+      await day('2026-01-13');
+      await p.admin('POST', '/api/v1/numbers/bulk/activate', { numbers: [n(34), n(35)] });
+      await day('2026-01-14');
+    } finally {
+      p.clock.now = new Date('2026-01-15T12:00:00Z');
+    }
+    await page.goto('/');
+    await page.getByTestId('kpi-Numbers').getByText('60').waitFor();
+    // Today has no snapshot yet; the button takes it and the chart gains the day.
+    await page.getByRole('button', { name: 'Take a snapshot now' }).click();
+    await page.getByRole('status').getByText('Snapshot of 15 Jan 2026 taken.').waitFor();
+    const today = await p.db
+      .selectFrom('utilisation_snapshots')
+      .select(['total', 'available'])
+      .where('scope_id', '=', leeds.id)
+      .where('customer_id', 'is', null)
+      .where('day', '=', sql<Date>`'2026-01-15'::date`)
+      .executeTakeFirstOrThrow();
+    expect(today.total).toBe(40);
+    const chart = page.getByTestId('history-chart');
+    await page
+      .locator(
+        '[data-testid="history-chart"][aria-label*="4 days from 12 Jan 2026 to 15 Jan 2026"]',
+      )
+      .waitFor();
+    const used = today.total - today.available;
+    const label = (await chart.getAttribute('aria-label'))!;
+    expect(label).toMatch(
+      /^Utilisation of Leeds, Wellington Place: 4 days from 12 Jan 2026 to 15 Jan 2026;/,
+    );
+    // 12 Jan: before bravo's three numbers; 15 Jan: what the server holds today.
+    expect(label).toContain(
+      `in use ${((100 * (used - 3)) / 40).toFixed(1)}% (${used - 3} of 40) on the first day`,
+    );
+    expect(label).toContain(`${((100 * used) / 40).toFixed(1)}% (${used} of 40) on the last`);
+    expect(await chart.locator('g[data-day]').count()).toBe(4);
+
+    await page.getByRole('combobox', { name: 'Site or range' }).click();
+    await page.getByRole('option', { name: 'Leeds 0113 496' }).click();
+    const r = (await p.admin('GET', `/api/v1/ranges/${range.id}`)).json().utilisation;
+    const rUsed = r.total - r.available;
+    await page
+      .locator(
+        `[data-testid="history-chart"][aria-label^="Utilisation of Leeds 0113 496: 4 days"][aria-label*="(${rUsed} of ${r.total}) on the last"]`,
+      )
+      .waitFor();
+    await expectAccessible(page, 'dashboard with history');
+    await page.getByRole('combobox', { name: 'Site or range' }).click();
+    await page.getByRole('option', { name: 'Leeds, Wellington Place' }).click();
+    await page
+      .locator('[data-testid="history-chart"][aria-label^="Utilisation of Leeds, W"]')
+      .waitFor();
     await screenshot(page, 'dashboard');
+    await chart.scrollIntoViewIfNeeded();
+    await screenshot(page, 'dashboard-history');
   });
 
   it('signing out ends the session on the server', async () => {

@@ -107,3 +107,6 @@ export type ServiceDto = Answer<'/api/v1/customers/{id}/services/{serviceId}', '
 export type JobDto = Answer<'/api/v1/jobs/{id}', 'get'>;
 export type ImportReport = Answer<'/api/v1/imports', 'post'>;
 export type UploadAnswer = Answer<'/api/v1/customers/{id}/services/{serviceId}/numbers', 'post'>;
+export type UtilisationHistoryDto = Answer<'/api/v1/utilisation/history', 'get'>;
+export type SyncDifferenceDto = Answer<'/api/v1/sync/differences', 'get'>['items'][number];
+export type ApplyAnswer = Answer<'/api/v1/sync/differences/apply', 'post'>;

@@ -121,6 +121,23 @@ export interface paths {
                   jobId: string;
                   action: string;
                 } | null;
+                sync: {
+                  /** @enum {string} */
+                  state:
+                    | 'pendingFirstSync'
+                    | 'active'
+                    | 'releaseRequested'
+                    | 'markedForRemoval'
+                    | 'readyForRemoval'
+                    | 'failed';
+                  upstreamJobId: string | null;
+                  lastSyncedAt: string | null;
+                  errors: {
+                    code: string;
+                    message: string;
+                    target?: string;
+                  }[];
+                } | null;
                 acquiredAt: string | null;
                 /** Format: date-time */
                 createdAt: string;
@@ -283,6 +300,23 @@ export interface paths {
                 pendingOperation: {
                   jobId: string;
                   action: string;
+                } | null;
+                sync: {
+                  /** @enum {string} */
+                  state:
+                    | 'pendingFirstSync'
+                    | 'active'
+                    | 'releaseRequested'
+                    | 'markedForRemoval'
+                    | 'readyForRemoval'
+                    | 'failed';
+                  upstreamJobId: string | null;
+                  lastSyncedAt: string | null;
+                  errors: {
+                    code: string;
+                    message: string;
+                    target?: string;
+                  }[];
                 } | null;
                 acquiredAt: string | null;
                 /** Format: date-time */
@@ -454,6 +488,23 @@ export interface paths {
                 pendingOperation: {
                   jobId: string;
                   action: string;
+                } | null;
+                sync: {
+                  /** @enum {string} */
+                  state:
+                    | 'pendingFirstSync'
+                    | 'active'
+                    | 'releaseRequested'
+                    | 'markedForRemoval'
+                    | 'readyForRemoval'
+                    | 'failed';
+                  upstreamJobId: string | null;
+                  lastSyncedAt: string | null;
+                  errors: {
+                    code: string;
+                    message: string;
+                    target?: string;
+                  }[];
                 } | null;
                 acquiredAt: string | null;
                 /** Format: date-time */
@@ -757,6 +808,23 @@ export interface paths {
                 jobId: string;
                 action: string;
               } | null;
+              sync: {
+                /** @enum {string} */
+                state:
+                  | 'pendingFirstSync'
+                  | 'active'
+                  | 'releaseRequested'
+                  | 'markedForRemoval'
+                  | 'readyForRemoval'
+                  | 'failed';
+                upstreamJobId: string | null;
+                lastSyncedAt: string | null;
+                errors: {
+                  code: string;
+                  message: string;
+                  target?: string;
+                }[];
+              } | null;
               acquiredAt: string | null;
               /** Format: date-time */
               createdAt: string;
@@ -948,6 +1016,23 @@ export interface paths {
               pendingOperation: {
                 jobId: string;
                 action: string;
+              } | null;
+              sync: {
+                /** @enum {string} */
+                state:
+                  | 'pendingFirstSync'
+                  | 'active'
+                  | 'releaseRequested'
+                  | 'markedForRemoval'
+                  | 'readyForRemoval'
+                  | 'failed';
+                upstreamJobId: string | null;
+                lastSyncedAt: string | null;
+                errors: {
+                  code: string;
+                  message: string;
+                  target?: string;
+                }[];
               } | null;
               acquiredAt: string | null;
               /** Format: date-time */
@@ -1219,6 +1304,23 @@ export interface paths {
                 jobId: string;
                 action: string;
               } | null;
+              sync: {
+                /** @enum {string} */
+                state:
+                  | 'pendingFirstSync'
+                  | 'active'
+                  | 'releaseRequested'
+                  | 'markedForRemoval'
+                  | 'readyForRemoval'
+                  | 'failed';
+                upstreamJobId: string | null;
+                lastSyncedAt: string | null;
+                errors: {
+                  code: string;
+                  message: string;
+                  target?: string;
+                }[];
+              } | null;
               acquiredAt: string | null;
               /** Format: date-time */
               createdAt: string;
@@ -1318,7 +1420,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              items: components['schemas']['def-5'][];
+              items: components['schemas']['def-6'][];
               nextCursor: string | null;
             };
           };
@@ -1530,7 +1632,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              items: components['schemas']['def-6'][];
+              items: components['schemas']['def-7'][];
               nextCursor: string | null;
             };
           };
@@ -1804,7 +1906,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              items: components['schemas']['def-7'][];
+              items: components['schemas']['def-8'][];
               nextCursor: string | null;
             };
           };
@@ -2158,7 +2260,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              items: components['schemas']['def-8'][];
+              items: components['schemas']['def-9'][];
             };
           };
         };
@@ -2214,7 +2316,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              service: components['schemas']['def-8'];
+              service: components['schemas']['def-9'];
               autoAllocation: {
                 ran: boolean;
                 /** @description Why automation did not run (R-44) */
@@ -2603,7 +2705,7 @@ export interface paths {
                 message?: string;
                 rule?: string;
               }[];
-              service: components['schemas']['def-8'] | null;
+              service: components['schemas']['def-9'] | null;
             };
           };
         };
@@ -2722,7 +2824,7 @@ export interface paths {
               allocated: number;
               attached: number;
               numbers: string[];
-              service: components['schemas']['def-8'];
+              service: components['schemas']['def-9'];
             };
           };
         };
@@ -2806,6 +2908,15 @@ export interface paths {
               /** @description Automatic allocation (SPEC §7) also allocates and nominates a main number (R-40 m = 1). Default true. */
               createMainNumberAutomatically: boolean;
             };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
           };
         };
       };
@@ -2903,7 +3014,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              items: components['schemas']['def-9'][];
+              items: components['schemas']['def-10'][];
               nextCursor: string | null;
             };
           };
@@ -3327,10 +3438,10 @@ export interface paths {
           };
           content: {
             'application/json': {
-              customer: components['schemas']['def-7'];
-              consent: components['schemas']['def-9'];
+              customer: components['schemas']['def-8'];
+              consent: components['schemas']['def-10'];
               services: {
-                service: components['schemas']['def-8'];
+                service: components['schemas']['def-9'];
                 autoAllocation: {
                   ran: boolean;
                   /** @description Why automation did not run (R-44) */
@@ -3421,7 +3532,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              items: components['schemas']['def-10'][];
+              items: components['schemas']['def-11'][];
               nextCursor: string | null;
             };
           };
@@ -4171,7 +4282,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              items: components['schemas']['def-11'][];
+              items: components['schemas']['def-12'][];
             };
           };
         };
@@ -4205,7 +4316,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': components['schemas']['def-11'] & {
+            'application/json': components['schemas']['def-12'] & {
               /** @description Shown once */
               token: string;
             };
@@ -5563,6 +5674,15 @@ export interface paths {
             'application/json': components['schemas']['def-0'];
           };
         };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
       };
     };
     delete?: never;
@@ -5639,10 +5759,561 @@ export interface paths {
             'text/csv': components['schemas']['def-0'];
           };
         };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': components['schemas']['def-0'];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/csv': components['schemas']['def-0'];
+          };
+        };
       };
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/numbers/{e164}/sync/approve-removal': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Approve a tenant's deletion: markedForRemoval → readyForRemoval → released, cooling off (SPEC §3.3) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description E.164 number, `+` optional (URL-encode it as %2B) */
+          e164: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': Record<string, never>;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-1'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/numbers/{e164}/sync/reactivate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Push a markedForRemoval or failed number to its platform again (→ active once confirmed) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description E.164 number, `+` optional (URL-encode it as %2B) */
+          e164: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': Record<string, never>;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-1'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sync/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Read the platforms' numbers and record the differences (a job); nothing in Numbat changes until they are applied */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            customerId?: string;
+            /** Format: uuid */
+            serviceId?: string;
+            /** @description Schedule: run again every N minutes (each run queues the next; cancel the queued job to stop) */
+            repeatEveryMinutes?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description A job (SPEC §2): long or asynchronous work with progress and per-item errors */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: uuid */
+              id: string;
+              /** @description e.g. import, numbers.bulk */
+              kind: string;
+              /** @enum {string} */
+              status:
+                'queued' | 'running' | 'succeeded' | 'partiallySucceeded' | 'failed' | 'cancelled';
+              progress: {
+                total: number | null;
+                done: number;
+                failed: number;
+                note: string | null;
+              };
+              createdBy: {
+                id: string;
+                name: string;
+              };
+              source: string;
+              ticketId: string | null;
+              customerId: string | null;
+              attempts: number;
+              cancelRequested: boolean;
+              result: {
+                [key: string]: unknown;
+              } | null;
+              error: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              startedAt: string | null;
+              finishedAt: string | null;
+              links: {
+                self: string;
+                errors: string;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sync/differences': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Differences found by refreshes, newest first */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          cursor?: string;
+          customerId?: string;
+          serviceId?: string;
+          kind?: 'missingUpstream' | 'missingHere' | 'fieldDrift' | 'assignment' | 'tenantDeleted';
+          status?: 'open' | 'applied' | 'superseded';
+          refreshJobId?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['def-5'][];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sync/differences/apply': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Apply reviewed differences; per difference `ok` or the refusal */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            ids: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              results: {
+                /** Format: uuid */
+                id: string;
+                ok: boolean;
+                kind?: string;
+                e164?: string;
+                outcome?: string;
+                code?: string;
+                message?: string;
+              }[];
+              summary: {
+                ok: number;
+                failed: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/utilisation/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Daily counts by state of one site or range (give exactly one of siteId and rangeId); a customer-scoped caller sees only its own holdings at a site */
+    get: {
+      parameters: {
+        query?: {
+          siteId?: string;
+          rangeId?: string;
+          /** @description First day, YYYY-MM-DD (default: 90 days before to) */
+          from?: string;
+          /** @description Instead of from: this many days up to and including to */
+          days?: number;
+          /** @description Last day, YYYY-MM-DD (default: today, UTC); at most 1096 days after from */
+          to?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              scope: {
+                type: 'site' | 'range';
+                /** Format: uuid */
+                id: string;
+                name: string;
+              };
+              customerId: string | null;
+              /** @example 2026-01-15 */
+              from: string;
+              /** @example 2026-01-15 */
+              to: string;
+              /** @description One point per day with a snapshot, oldest first; days without one are absent */
+              items: {
+                /** @example 2026-01-15 */
+                day: string;
+                total: number;
+                available: number;
+                coolingOff: number;
+                reserved: number;
+                active: number;
+                assigned: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/utilisation/snapshots': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Take today's utilisation snapshot now (the worker takes one every day); again on the same day replaces it */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @example 2026-01-15 */
+              day: string;
+              rows: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -5736,6 +6407,23 @@ export interface components {
         jobId: string;
         action: string;
       } | null;
+      sync: {
+        /** @enum {string} */
+        state:
+          | 'pendingFirstSync'
+          | 'active'
+          | 'releaseRequested'
+          | 'markedForRemoval'
+          | 'readyForRemoval'
+          | 'failed';
+        upstreamJobId: string | null;
+        lastSyncedAt: string | null;
+        errors: {
+          code: string;
+          message: string;
+          target?: string;
+        }[];
+      } | null;
       acquiredAt: string | null;
       /** Format: date-time */
       createdAt: string;
@@ -5797,8 +6485,31 @@ export interface components {
       updatedAt: string;
       etag: string;
     };
-    /** Range */
+    /** SyncDifference */
     'def-5': {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      refreshJobId: string;
+      /** Format: uuid */
+      serviceId: string;
+      /** Format: uuid */
+      customerId: string;
+      e164: string;
+      /** @enum {string} */
+      kind: 'missingUpstream' | 'missingHere' | 'fieldDrift' | 'assignment' | 'tenantDeleted';
+      /** @description what differs, e.g. { usage: { numbat, platform } } */
+      details: {
+        [key: string]: unknown;
+      };
+      /** @enum {string} */
+      status: 'open' | 'applied' | 'superseded';
+      /** Format: date-time */
+      createdAt: string;
+      appliedAt: string | null;
+    };
+    /** Range */
+    'def-6': {
       /** Format: uuid */
       id: string;
       name: string;
@@ -5825,7 +6536,7 @@ export interface components {
       createdAt: string;
     };
     /** Site */
-    'def-6': {
+    'def-7': {
       /** Format: uuid */
       id: string;
       name: string;
@@ -5841,7 +6552,7 @@ export interface components {
       etag: string;
     };
     /** Customer */
-    'def-7': {
+    'def-8': {
       /** Format: uuid */
       id: string;
       name: string;
@@ -5857,7 +6568,7 @@ export interface components {
       etag: string;
     };
     /** Service */
-    'def-8': {
+    'def-9': {
       /** Format: uuid */
       id: string;
       /** Format: uuid */
@@ -5886,7 +6597,7 @@ export interface components {
       etag: string;
     };
     /** Consent */
-    'def-9': {
+    'def-10': {
       /** Format: uuid */
       tenantId: string;
       externalId: string | null;
@@ -5930,7 +6641,7 @@ export interface components {
       etag: string;
     };
     /** CivicAddress */
-    'def-10': {
+    'def-11': {
       /** Format: uuid */
       id: string;
       customerId: string | null;
@@ -5963,7 +6674,7 @@ export interface components {
       etag: string;
     };
     /** Token */
-    'def-11': {
+    'def-12': {
       /** Format: uuid */
       id: string;
       name: string;

@@ -25,6 +25,7 @@ import { formatDateTime, plainReason, plural } from '../api/words';
 import { useSession } from '../auth';
 import { useSites } from '../lookups';
 import { ErrorAlert } from './common';
+import { Confirm } from './Confirm';
 import { platformWords, serviceStatusWords as statusWords, UploadNumbers } from './UploadNumbers';
 
 export function useServices(customerId: string) {
@@ -50,40 +51,40 @@ export function ServicesCard({
   const write = session.isOperator && session.can('write');
   const list = services.data?.items ?? [];
 
+  const [pending, setPending] = useState<{ s: ServiceDto; what: 'consent' | 'remove' } | null>(
+    null,
+  );
+  // Throws when the server refuses: the confirmation dialog shows why.
   async function act(s: ServiceDto, what: 'consent' | 'remove') {
     setError(null);
-    try {
-      if (what === 'consent') {
-        await ok(
-          api.POST('/api/v1/customers/{id}/services/{serviceId}/consent', {
-            params: { path: { id: customer.id, serviceId: s.id } },
-            body: {},
-          }),
+    if (what === 'consent') {
+      await ok(
+        api.POST('/api/v1/customers/{id}/services/{serviceId}/consent', {
+          params: { path: { id: customer.id, serviceId: s.id } },
+          body: {},
+        }),
+      );
+    } else {
+      // Removal releases the service's numbers (R-30); refusals are listed.
+      const r = await ok(
+        api.POST('/api/v1/customers/{id}/services/{serviceId}/remove', {
+          params: { path: { id: customer.id, serviceId: s.id } },
+          body: {},
+        }),
+      );
+      if (r.refused.length) {
+        setError(
+          new Error(
+            `${plural(r.released, 'number')} released; ${plural(r.refused.length, 'number')} not: ` +
+              r.refused
+                .map((x) => `${x.e164} ${plainReason(x.code, x.message, x.rule)}`)
+                .join('; '),
+          ),
         );
-      } else {
-        // Removal releases the service's numbers (R-30); refusals are listed.
-        const r = await ok(
-          api.POST('/api/v1/customers/{id}/services/{serviceId}/remove', {
-            params: { path: { id: customer.id, serviceId: s.id } },
-            body: {},
-          }),
-        );
-        if (r.refused.length) {
-          setError(
-            new Error(
-              `${plural(r.released, 'number')} released; ${plural(r.refused.length, 'number')} not: ` +
-                r.refused
-                  .map((x) => `${x.e164} ${plainReason(x.code, x.message, x.rule)}`)
-                  .join('; '),
-            ),
-          );
-        }
       }
-      await qc.invalidateQueries({ queryKey: ['services', customer.id] });
-      void qc.invalidateQueries({ queryKey: ['numbers'] });
-    } catch (err) {
-      setError(err);
     }
+    await qc.invalidateQueries({ queryKey: ['services', customer.id] });
+    void qc.invalidateQueries({ queryKey: ['numbers'] });
   }
 
   return (
@@ -164,7 +165,7 @@ export function ServicesCard({
                         <Button
                           size="compact-xs"
                           variant="default"
-                          onClick={() => void act(s, 'consent')}
+                          onClick={() => setPending({ s, what: 'consent' })}
                         >
                           Record consent
                         </Button>
@@ -174,7 +175,7 @@ export function ServicesCard({
                           size="compact-xs"
                           variant="default"
                           c="red.9"
-                          onClick={() => void act(s, 'remove')}
+                          onClick={() => setPending({ s, what: 'remove' })}
                         >
                           {s.status === 'removing' ? 'Continue removal' : 'Remove'}
                         </Button>
@@ -187,6 +188,23 @@ export function ServicesCard({
           </Table.Tbody>
         </Table>
       )}
+      {pending ? (
+        <Confirm
+          title={
+            pending.what === 'consent'
+              ? `Record consent for ${platformWords[pending.s.platform]}`
+              : `Remove ${platformWords[pending.s.platform]}`
+          }
+          confirmLabel={pending.what === 'consent' ? 'Record consent' : 'Remove the service'}
+          danger={pending.what === 'remove'}
+          onConfirm={() => act(pending.s, pending.what)}
+          onClose={() => setPending(null)}
+        >
+          {pending.what === 'consent'
+            ? `Records that ${customer.name} has given its consent; the service then waits for its numbers to be provisioned.`
+            : `Releases every number of this service (they cool off before reuse) and then removes the service. Numbers that cannot be released are listed, and the service stays "removing" until they are dealt with.`}
+        </Confirm>
+      ) : null}
       {adding ? <AddService customerId={customer.id} onClose={() => setAdding(false)} /> : null}
       {upload ? (
         <UploadNumbers

@@ -18,6 +18,7 @@ import { useMemo, useState } from 'react';
 import { api, ApiError, ok, type CustomerDto } from '../api/client';
 import { useSession } from '../auth';
 import { ErrorAlert, PageHeader } from '../components/common';
+import { Confirm } from '../components/Confirm';
 import { NumbersTable } from '../components/NumbersTable';
 import { ServicesCard, useServices } from '../components/Services';
 import { UploadNumbers } from '../components/UploadNumbers';
@@ -25,11 +26,12 @@ import { useCustomers } from '../lookups';
 import { Link } from '../router';
 
 const statusColor = { active: 'green', suspended: 'yellow', closed: 'gray' } as const;
+const statusWords = { active: 'Active', suspended: 'Suspended', closed: 'Closed' } as const;
 
 function CustomerStatus({ status }: { status: CustomerDto['status'] }) {
   return (
     <Badge variant="dot" color={statusColor[status]} c="dark.8" tt="none" fw={500}>
-      {status}
+      {statusWords[status]}
     </Badge>
   );
 }
@@ -184,22 +186,18 @@ export function CustomerPage({ id }: { id: string }) {
   const services = useServices(id);
   const [uploading, setUploading] = useState(false);
   const [closing, setClosing] = useState(false);
-  const [error, setError] = useState<unknown>(null);
 
+  const [statusTo, setStatusTo] = useState<'active' | 'suspended' | null>(null);
+  // Throws on refusal: the confirmation dialog shows why.
   async function setStatus(status: 'active' | 'suspended') {
-    setError(null);
-    try {
-      await ok(
-        api.PATCH('/api/v1/customers/{id}', {
-          params: { path: { id }, header: { 'if-match': customer.data!.etag } },
-          body: { status },
-        }),
-      );
-      await qc.invalidateQueries({ queryKey: ['customer', id] });
-      void qc.invalidateQueries({ queryKey: ['customers'] });
-    } catch (err) {
-      setError(err);
-    }
+    await ok(
+      api.PATCH('/api/v1/customers/{id}', {
+        params: { path: { id }, header: { 'if-match': customer.data!.etag } },
+        body: { status },
+      }),
+    );
+    await qc.invalidateQueries({ queryKey: ['customer', id] });
+    void qc.invalidateQueries({ queryKey: ['customers'] });
   }
 
   if (customer.error) {
@@ -225,11 +223,11 @@ export function CustomerPage({ id }: { id: string }) {
                 Upload numbers
               </Button>
               {c.status === 'active' ? (
-                <Button variant="default" onClick={() => void setStatus('suspended')}>
+                <Button variant="default" onClick={() => setStatusTo('suspended')}>
                   Suspend
                 </Button>
               ) : (
-                <Button variant="default" onClick={() => void setStatus('active')}>
+                <Button variant="default" onClick={() => setStatusTo('active')}>
                   Reactivate
                 </Button>
               )}
@@ -240,7 +238,6 @@ export function CustomerPage({ id }: { id: string }) {
           ) : null
         }
       />
-      <ErrorAlert error={error} />
       {c ? (
         <Card withBorder mb="md">
           <SimpleGrid cols={{ base: 2, md: 4 }}>
@@ -287,6 +284,18 @@ export function CustomerPage({ id }: { id: string }) {
         />
       ) : null}
       {closing && c ? <CloseCustomer customer={c} onClose={() => setClosing(false)} /> : null}
+      {statusTo && c ? (
+        <Confirm
+          title={statusTo === 'suspended' ? `Suspend ${c.name}` : `Reactivate ${c.name}`}
+          confirmLabel={statusTo === 'suspended' ? `Suspend ${c.name}` : `Reactivate ${c.name}`}
+          onConfirm={() => setStatus(statusTo)}
+          onClose={() => setStatusTo(null)}
+        >
+          {statusTo === 'suspended'
+            ? `While suspended, ${c.name} gets no new numbers; the numbers it holds stay as they are. You can reactivate it at any time.`
+            : `${c.name} becomes active again and can get numbers.`}
+        </Confirm>
+      ) : null}
     </>
   );
 }

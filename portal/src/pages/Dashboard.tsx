@@ -1,4 +1,4 @@
-/** The dashboard: numbers by state, utilisation per site and per range, sites running low. */
+/** The dashboard: numbers by state, utilisation per site and per range (now and over time), sites running low. */
 import { Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQueries } from '@tanstack/react-query';
 import { useMemo } from 'react';
@@ -7,6 +7,7 @@ import { statusLabel } from '../api/words';
 import { useSession } from '../auth';
 import { BarChart, StackedBars } from '../components/charts';
 import { ErrorAlert, PageHeader, UtilisationLegend } from '../components/common';
+import { UtilisationHistory } from '../components/UtilisationHistory';
 import { useRanges, useSites } from '../lookups';
 import { Link } from '../router';
 import { siteUtilisation } from './Sites';
@@ -50,6 +51,7 @@ export function DashboardPage() {
   const low = siteItems
     .filter((s) => s.u.total > 0 && s.u.available / s.u.total < LOW_SHARE)
     .sort((a, b) => a.u.available / a.u.total - b.u.available / b.u.total);
+  const busiest = [...siteItems].sort((a, b) => b.u.total - a.u.total)[0]?.id;
   const total = counts.reduce((a, c) => a + (c.data ?? 0), 0);
   const loaded = counts.every((c) => c.data !== undefined);
   const value = (s: Status) => counts[states.indexOf(s)]?.data ?? 0;
@@ -159,6 +161,15 @@ export function DashboardPage() {
           </Card>
         ) : null}
       </SimpleGrid>
+      {sites.data ? (
+        <Card withBorder mt="md">
+          <UtilisationHistory
+            sites={sites.data}
+            ranges={session.isOperator ? (ranges.data ?? []) : []}
+            preferredSiteId={busiest}
+          />
+        </Card>
+      ) : null}
     </>
   );
 }

@@ -6,6 +6,7 @@ import { api, ok, type JobDto } from '../api/client';
 import { formatDateTime } from '../api/words';
 import { useSession } from '../auth';
 import { ErrorAlert, PageHeader } from '../components/common';
+import { Confirm } from '../components/Confirm';
 
 const statusColor: Record<JobDto['status'], string> = {
   queued: 'gray',
@@ -71,20 +72,16 @@ export function JobsPage() {
   const qc = useQueryClient();
   const [status, setStatus] = useState<string | null>(null);
   const jobs = useJobs(status ? { status: status as JobDto['status'] } : {});
-  const [error, setError] = useState<unknown>(null);
 
+  const [pending, setPending] = useState<{ job: JobDto; what: 'cancel' | 'retry' } | null>(null);
+  // Throws when the server refuses: the confirmation dialog shows why.
   async function act(job: JobDto, what: 'cancel' | 'retry') {
-    setError(null);
-    try {
-      await ok(
-        what === 'cancel'
-          ? api.POST('/api/v1/jobs/{id}/cancel', { params: { path: { id: job.id } } })
-          : api.POST('/api/v1/jobs/{id}/retry', { params: { path: { id: job.id } } }),
-      );
-      await qc.invalidateQueries({ queryKey: ['jobs'] });
-    } catch (err) {
-      setError(err);
-    }
+    await ok(
+      what === 'cancel'
+        ? api.POST('/api/v1/jobs/{id}/cancel', { params: { path: { id: job.id } } })
+        : api.POST('/api/v1/jobs/{id}/retry', { params: { path: { id: job.id } } }),
+    );
+    await qc.invalidateQueries({ queryKey: ['jobs'] });
   }
 
   return (
@@ -103,7 +100,7 @@ export function JobsPage() {
         w={200}
         mb="sm"
       />
-      <ErrorAlert error={jobs.error ?? error} />
+      <ErrorAlert error={jobs.error} />
       <Table.ScrollContainer minWidth={900}>
         <Table aria-label="Jobs" data-testid="jobs-table" verticalSpacing="xs">
           <Table.Thead>
@@ -157,7 +154,7 @@ export function JobsPage() {
                       <Button
                         size="compact-xs"
                         variant="default"
-                        onClick={() => void act(j, 'cancel')}
+                        onClick={() => setPending({ job: j, what: 'cancel' })}
                       >
                         Cancel
                       </Button>
@@ -169,7 +166,7 @@ export function JobsPage() {
                       <Button
                         size="compact-xs"
                         variant="default"
-                        onClick={() => void act(j, 'retry')}
+                        onClick={() => setPending({ job: j, what: 'retry' })}
                       >
                         Retry
                       </Button>
@@ -190,6 +187,23 @@ export function JobsPage() {
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
+      {pending ? (
+        <Confirm
+          title={
+            pending.what === 'cancel'
+              ? `Cancel job ${pending.job.kind}`
+              : `Retry job ${pending.job.kind}`
+          }
+          confirmLabel={pending.what === 'cancel' ? 'Cancel the job' : 'Retry the job'}
+          danger={pending.what === 'cancel'}
+          onConfirm={() => act(pending.job, pending.what)}
+          onClose={() => setPending(null)}
+        >
+          {pending.what === 'cancel'
+            ? 'The job stops at its next checkpoint. What it has done so far stays done; the rest is not done.'
+            : 'The job runs again from the start. Items it already did are recognised and not done twice.'}
+        </Confirm>
+      ) : null}
     </>
   );
 }

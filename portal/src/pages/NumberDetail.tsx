@@ -28,6 +28,7 @@ import {
 } from '../api/words';
 import { useSession } from '../auth';
 import { ActionDialog } from '../components/ActionDialog';
+import { Confirm } from '../components/Confirm';
 import { actionWords, Changes } from '../components/changes';
 import { ErrorAlert, PageHeader, StatusBadge } from '../components/common';
 import { LockIcon } from '../components/icons';
@@ -165,6 +166,7 @@ export function NumberPage({ e164 }: { e164: string }) {
               <Field label="Last change">{formatDateTime(n.updatedAt)}</Field>
             </SimpleGrid>
           </Card>
+          {n.sync ? <SyncCard n={n} /> : null}
           {session.can('write') ? (
             <Card withBorder>
               <Title order={2} size="h4" mb="xs">
@@ -436,5 +438,85 @@ function EditNumber({ n, onClose }: { n: NumberDto; onClose: () => void }) {
         </Group>
       </Stack>
     </Modal>
+  );
+}
+
+const syncStateWords: Record<NonNullable<NumberDto['sync']>['state'], string> = {
+  pendingFirstSync: 'Waiting for its first push',
+  active: 'In step with the platform',
+  releaseRequested: 'Release sent to the platform',
+  markedForRemoval: 'Marked for removal (the tenant deleted it)',
+  readyForRemoval: 'Ready for removal',
+  failed: 'Push failed',
+};
+
+/** SPEC §3.3: the number's state on its platform, with approve-removal and push-again. */
+function SyncCard({ n }: { n: NumberDto }) {
+  const session = useSession();
+  const qc = useQueryClient();
+  const [doing, setDoing] = useState<'approve-removal' | 'reactivate' | null>(null);
+  const sync = n.sync!;
+  const operatorWrite = session.isOperator && session.can('write');
+  async function run(what: 'approve-removal' | 'reactivate') {
+    const path = { e164: n.e164 };
+    await ok(
+      what === 'approve-removal'
+        ? api.POST('/api/v1/numbers/{e164}/sync/approve-removal', { params: { path }, body: {} })
+        : api.POST('/api/v1/numbers/{e164}/sync/reactivate', { params: { path }, body: {} }),
+    );
+    await qc.invalidateQueries({ queryKey: ['number', n.e164] });
+    void qc.invalidateQueries({ queryKey: ['numbers'] });
+  }
+  return (
+    <Card withBorder data-testid="sync-card">
+      <Title order={2} size="h4" mb="xs">
+        Platform sync
+      </Title>
+      <SimpleGrid cols={{ base: 2, md: 4 }} spacing="md">
+        <Field label="Sync state">{syncStateWords[sync.state]}</Field>
+        <Field label="Last synced">{formatDateTime(sync.lastSyncedAt)}</Field>
+        <Field label="Upstream job">{sync.upstreamJobId}</Field>
+      </SimpleGrid>
+      {sync.errors.length ? (
+        <Alert
+          color="red"
+          variant="light"
+          c="dark.8"
+          mt="sm"
+          title="The platform refused the last push"
+        >
+          {sync.errors.map((e) => `${e.message}${e.target ? ` (${e.target})` : ''}`).join('; ')}
+        </Alert>
+      ) : null}
+      {operatorWrite && (sync.state === 'markedForRemoval' || sync.state === 'failed') ? (
+        <Group gap="xs" mt="sm">
+          {sync.state === 'markedForRemoval' ? (
+            <Button size="compact-sm" color="red" onClick={() => setDoing('approve-removal')}>
+              Approve removal
+            </Button>
+          ) : null}
+          <Button size="compact-sm" variant="default" onClick={() => setDoing('reactivate')}>
+            Push again
+          </Button>
+        </Group>
+      ) : null}
+      {doing ? (
+        <Confirm
+          title={
+            doing === 'approve-removal'
+              ? `Approve the removal of ${n.e164}`
+              : `Push ${n.e164} again`
+          }
+          confirmLabel={doing === 'approve-removal' ? 'Approve removal' : 'Push again'}
+          danger={doing === 'approve-removal'}
+          onConfirm={() => run(doing)}
+          onClose={() => setDoing(null)}
+        >
+          {doing === 'approve-removal'
+            ? 'The tenant already removed it on the platform. Numbat releases it too: it is unassigned if needed and cools off before reuse.'
+            : 'Sends the number to its platform again; it becomes active once the platform confirms.'}
+        </Confirm>
+      ) : null}
+    </Card>
   );
 }

@@ -1,0 +1,362 @@
+/**
+ * Platform sync decisions the operator takes (SPEC §3.3, §8): approve a
+ * tenant's deletion, reactivate a number, start a refresh, apply differences.
+ * Every change writes its audit event in its transaction; pushes go through
+ * the outbox (a job committed with the change).
+ */
+import type { Transaction } from 'kysely';
+import type { Actor } from '../actor.js';
+import { canSee, customerScope, type Principal } from '../auth/principal.js';
+import { writeAudit, type AuditInput } from '../audit/audit.repository.js';
+import type { Db } from '../db/pool.js';
+import type { DB, SyncState } from '../db/schema.js';
+import { normalizeNumber } from '../domain/e164.js';
+import { DomainError } from '../domain/errors.js';
+import { AppError, errorSummary, notFound } from '../http/errors.js';
+import { insertJob, type JobRow } from '../jobs/jobs.repository.js';
+import { lockNumbers, type NumberRow } from '../numbers/numbers.repository.js';
+import type { NumbersService } from '../numbers/numbers.service.js';
+import { SYNC_REFRESH_JOB } from './refresh.job.js';
+import * as repo from './sync.repository.js';
+
+export interface SyncDeps {
+  db: Db;
+  numbers: NumbersService;
+  now: () => Date;
+}
+
+export type ApplyResult =
+  | { id: string; ok: true; kind: string; e164: string; outcome: string }
+  | { id: string; ok: false; code: string; message: string };
+
+function operatorOnly(principal: Principal, what: string) {
+  if (customerScope(principal) !== null)
+    throw new AppError('FORBIDDEN', `a customer-scoped principal cannot ${what}`);
+}
+
+function assertNotPending(row: NumberRow) {
+  if (row.pending_job_id)
+    throw new DomainError(
+      'PENDING_OPERATION',
+      `${row.e164}: operation "${row.pending_action}" is pending in job ${row.pending_job_id}; wait for it to finish`,
+      'R-13',
+      { e164: row.e164, jobId: row.pending_job_id, action: row.pending_action },
+    );
+}
+
+function assertSyncState(row: NumberRow, allowed: readonly SyncState[], what: string) {
+  if (!row.sync_state || !allowed.includes(row.sync_state))
+    throw new DomainError(
+      'SYNC_STATE',
+      `${row.e164}: cannot ${what} while its sync state is ${row.sync_state ?? 'none (not on a synced service)'}; ` +
+        `allowed from ${allowed.join(', ')}`,
+      undefined,
+      { syncState: row.sync_state },
+    );
+}
+
+export function createSyncService(deps: SyncDeps) {
+  const { db } = deps;
+
+  async function lockVisible(trx: Transaction<DB>, principal: Principal, e164: string) {
+    const [row] = await lockNumbers(trx, [e164]);
+    if (!row || !canSee(principal, row.customer_id)) throw notFound(`number ${e164}`);
+    return row;
+  }
+
+  /** markedForRemoval → readyForRemoval → released (cooling off); the platform already removed it. */
+  async function approveInTransaction(trx: Transaction<DB>, actor: Actor, row: NumberRow) {
+    await trx
+      .updateTable('numbers')
+      .set({ sync_state: 'readyForRemoval' })
+      .where('e164', '=', row.e164)
+      .execute();
+    await writeAudit(trx, actor, [
+      {
+        action: 'number.sync.approveRemoval',
+        objectType: 'number',
+        objectId: row.e164,
+        customerId: row.customer_id,
+        changes: { syncState: [row.sync_state, 'readyForRemoval'] },
+      },
+    ]);
+    // Nobody uses it on the platform any more: its assignment goes with it (R-17).
+    if (row.status === 'assigned') {
+      const u = await deps.numbers.applyInTransaction(trx, actor, [row.e164], { type: 'unassign' });
+      for (const err of u.refusals.values()) throw err;
+    }
+    const r = await deps.numbers.applyInTransaction(trx, actor, [row.e164], { type: 'release' });
+    for (const err of r.refusals.values()) throw err;
+    return r.updated.get(row.e164)!;
+  }
+
+  async function reactivateInTransaction(trx: Transaction<DB>, actor: Actor, row: NumberRow) {
+    await repo.enqueuePush(trx, row.service_id!, [row.e164], 'push');
+    await writeAudit(trx, actor, [
+      {
+        action: 'number.sync.reactivate',
+        objectType: 'number',
+        objectId: row.e164,
+        customerId: row.customer_id,
+        changes: { syncState: [row.sync_state, row.sync_state], push: [null, 'queued'] },
+      },
+    ]);
+  }
+
+  return {
+    /** SPEC §3.3: the operator accepts the tenant's deletion. */
+    async approveRemoval(actor: Actor, e164: string): Promise<NumberRow> {
+      return db.transaction().execute(async (trx) => {
+        const row = await lockVisible(trx, actor.principal, e164);
+        operatorOnly(actor.principal, 'approve a removal');
+        assertNotPending(row);
+        assertSyncState(row, ['markedForRemoval'], 'approve the removal');
+        return approveInTransaction(trx, actor, row);
+      });
+    },
+
+    /** SPEC §3.3: push the number again (→ active once the platform confirms); also retries `failed`. */
+    async reactivate(actor: Actor, e164: string): Promise<NumberRow> {
+      return db.transaction().execute(async (trx) => {
+        const row = await lockVisible(trx, actor.principal, e164);
+        operatorOnly(actor.principal, 'reactivate a number');
+        assertNotPending(row);
+        assertSyncState(row, ['markedForRemoval', 'failed'], 'reactivate');
+        await reactivateInTransaction(trx, actor, row);
+        const [after] = await lockNumbers(trx, [e164]);
+        return after!;
+      });
+    },
+
+    /** Queue a refresh of one service, one customer, or all synced services. */
+    async startRefresh(
+      actor: Actor,
+      scope: {
+        customerId?: string | undefined;
+        serviceId?: string | undefined;
+        /** Repeat every N minutes (a schedule): each run queues the next. */
+        repeatEveryMinutes?: number | undefined;
+      },
+    ): Promise<JobRow> {
+      const own = customerScope(actor.principal);
+      if (own && scope.customerId && scope.customerId !== own)
+        throw notFound(`customer ${scope.customerId}`);
+      const customerId = own ?? scope.customerId;
+      if (scope.serviceId) {
+        const svc = await db
+          .selectFrom('services')
+          .select(['id', 'customer_id'])
+          .where('id', '=', scope.serviceId)
+          .executeTakeFirst();
+        if (!svc || (customerId && svc.customer_id !== customerId))
+          throw notFound(`service ${scope.serviceId}`);
+      }
+      return db.transaction().execute(async (trx) => {
+        const params = {
+          ...(customerId ? { customerId } : {}),
+          ...(scope.serviceId ? { serviceId: scope.serviceId } : {}),
+          ...(scope.repeatEveryMinutes ? { repeatMinutes: scope.repeatEveryMinutes } : {}),
+        };
+        const job = await insertJob(trx, actor, {
+          kind: SYNC_REFRESH_JOB,
+          params,
+          customerId: customerId ?? null,
+        });
+        await writeAudit(trx, actor, [
+          {
+            action: 'job.create',
+            objectType: 'job',
+            objectId: job.id,
+            customerId: customerId ?? null,
+            changes: { kind: [null, SYNC_REFRESH_JOB], scope: [null, params] },
+          },
+        ]);
+        return job;
+      });
+    },
+
+    listDifferences(principal: Principal, f: repo.DifferenceFilter) {
+      const own = customerScope(principal);
+      if (own && f.customerId && f.customerId !== own) return Promise.resolve([]);
+      return repo.listDifferences(db, { ...f, customerId: own ?? f.customerId });
+    },
+
+    /**
+     * Apply reviewed differences: each one on its own (a refusal is reported,
+     * the others proceed), all in one transaction with their audit events.
+     */
+    async applyDifferences(actor: Actor, ids: readonly string[]): Promise<ApplyResult[]> {
+      const unique = [...new Set(ids)];
+      return db.transaction().execute(async (trx) => {
+        const diffs = new Map(
+          (await repo.lockDifferences(trx, unique)).map((d) => [d.id, d] as const),
+        );
+        const own = customerScope(actor.principal);
+        const results: ApplyResult[] = [];
+        const applied: string[] = [];
+        const events: AuditInput[] = [];
+        for (const id of unique) {
+          const d = diffs.get(id);
+          if (!d || (own !== null && d.customer_id !== own)) {
+            results.push({
+              id,
+              ok: false,
+              code: 'NOT_FOUND',
+              message: `difference ${id} not found`,
+            });
+            continue;
+          }
+          if (own !== null) {
+            results.push({
+              id,
+              ok: false,
+              code: 'FORBIDDEN',
+              message: 'a customer-scoped principal cannot apply differences',
+            });
+            continue;
+          }
+          if (d.status !== 'open') {
+            results.push({
+              id,
+              ok: false,
+              code: 'CONFLICT',
+              message: `difference ${id} is ${d.status}, not open`,
+            });
+            continue;
+          }
+          try {
+            // applyOne refuses before it writes, so a refusal leaves nothing behind.
+            const done = await applyOne(trx, actor, d);
+            applied.push(id);
+            events.push({
+              action: 'sync.difference.apply',
+              objectType: 'syncDifference',
+              objectId: id,
+              customerId: d.customer_id,
+              changes: { status: ['open', 'applied'], kind: d.kind, e164: d.e164, outcome: done },
+            });
+            results.push({ id, ok: true, kind: d.kind, e164: d.e164, outcome: done });
+          } catch (err) {
+            const s = errorSummary(err);
+            if (!s) throw err;
+            results.push({ id, ok: false, code: s.code, message: s.message });
+          }
+        }
+        await repo.markApplied(trx, applied, deps.now());
+        await writeAudit(trx, actor, events);
+        return results;
+      });
+    },
+  };
+
+  /**
+   * One difference; checks everything before writing, so a refusal (thrown)
+   * leaves nothing behind.
+   */
+  async function applyOne(
+    trx: Transaction<DB>,
+    actor: Actor,
+    d: repo.DifferenceRow,
+  ): Promise<string> {
+    const [row] = await lockNumbers(trx, [d.e164]);
+    if (d.kind === 'missingHere') {
+      if (row) {
+        if (row.service_id === d.service_id) return 'already here';
+        throw new AppError(
+          'CONFLICT',
+          `${d.e164} exists in Numbat (${row.status}${row.customer_id ? `, customer ${row.customer_id}` : ''}); resolve it by hand`,
+        );
+      }
+      const v = normalizeNumber(d.e164);
+      if (!v.ok) throw new DomainError('INVALID_NUMBER', `${d.e164}: ${v.message}`, 'R-2');
+      const now = deps.now();
+      // Adopted from the platform: source `sync`, so it stays out of the SBC export (R-35).
+      await trx
+        .insertInto('numbers')
+        .values({
+          e164: v.value.e164,
+          country: v.value.country,
+          kind: v.value.kind,
+          status: 'active',
+          holder_type: 'customer',
+          customer_id: d.customer_id,
+          service_id: d.service_id,
+          source: 'sync',
+          acquired_at: now,
+          sync_state: 'active',
+          last_synced_at: now,
+        })
+        .execute();
+      await writeAudit(trx, actor, [
+        {
+          action: 'number.create',
+          objectType: 'number',
+          objectId: d.e164,
+          customerId: d.customer_id,
+          changes: {
+            status: [null, 'active'],
+            source: [null, 'sync'],
+            serviceId: [null, d.service_id],
+          },
+        },
+      ]);
+      return 'adopted';
+    }
+    if (!row || row.service_id !== d.service_id)
+      throw new AppError(
+        'CONFLICT',
+        `${d.e164} is no longer on service ${d.service_id}; refresh again`,
+      );
+    assertNotPending(row);
+    switch (d.kind) {
+      case 'tenantDeleted': {
+        assertSyncState(row, ['active'], 'mark it for removal');
+        await trx
+          .updateTable('numbers')
+          .set((eb) => ({
+            sync_state: 'markedForRemoval',
+            updated_at: new Date(),
+            version: eb('version', '+', 1),
+          }))
+          .where('e164', '=', d.e164)
+          .execute();
+        await writeAudit(trx, actor, [
+          {
+            action: 'number.sync.markedForRemoval',
+            objectType: 'number',
+            objectId: d.e164,
+            customerId: row.customer_id,
+            changes: { syncState: [row.sync_state, 'markedForRemoval'] },
+          },
+        ]);
+        return 'markedForRemoval';
+      }
+      case 'missingUpstream':
+      case 'fieldDrift':
+        await repo.enqueuePush(trx, d.service_id, [d.e164], 'push');
+        return 'pushQueued';
+      case 'assignment': {
+        const platformAssigned = (d.details as { platformAssigned?: boolean }).platformAssigned;
+        const action =
+          platformAssigned && row.status === 'active'
+            ? ({
+                type: 'assign',
+                assignment: {
+                  type: 'user',
+                  targetId: 'platform',
+                  targetName: 'assigned on the platform',
+                },
+              } as const)
+            : !platformAssigned && row.status === 'assigned'
+              ? ({ type: 'unassign' } as const)
+              : null;
+        if (!action) return 'unchanged';
+        const r = await deps.numbers.applyInTransaction(trx, actor, [d.e164], action);
+        for (const err of r.refusals.values()) throw err;
+        return action.type === 'assign' ? 'assigned' : 'unassigned';
+      }
+    }
+  }
+}
+
+export type SyncService = ReturnType<typeof createSyncService>;
