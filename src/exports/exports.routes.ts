@@ -8,7 +8,7 @@ import { principalOf } from '../http/auth.js';
 import { Country, errorResponses, Uuid } from '../http/schemas.js';
 import type { NumberListFilter } from '../numbers/numbers.list.js';
 import { Kind, Usage } from '../numbers/numbers.presenter.js';
-import { parseStatuses } from '../numbers/numbers.routes.js';
+import { parseStatuses, parseSyncStates, SyncStateQuery } from '../numbers/numbers.routes.js';
 import { streamNumbersCsv } from './exports.service.js';
 
 /** The filters of GET /api/v1/numbers (no paging: an export is everything they select). */
@@ -30,6 +30,7 @@ export const ExportQuery = Type.Object(
     usage: Type.Optional(Usage),
     main: Type.Optional(Type.Boolean()),
     locked: Type.Optional(Type.Boolean()),
+    syncState: Type.Optional(SyncStateQuery),
     q: Type.Optional(Type.String({ maxLength: 20, description: 'Digits anywhere in the number' })),
   },
   { additionalProperties: false },
@@ -48,6 +49,7 @@ export function exportFilter(q: ExportQueryT, now: Date): NumberListFilter {
     usage: q.usage,
     main: q.main,
     locked: q.locked,
+    syncState: parseSyncStates(q.syncState),
     q: q.q,
     now,
   };

@@ -118,6 +118,19 @@ export const BulkFilter = Type.Object(
     usage: Type.Optional(Type.String({ maxLength: 20 })),
     main: Type.Optional(Type.Boolean()),
     locked: Type.Optional(Type.Boolean()),
+    syncState: Type.Optional(
+      Type.Array(
+        StringEnum([
+          'pendingFirstSync',
+          'active',
+          'releaseRequested',
+          'markedForRemoval',
+          'readyForRemoval',
+          'failed',
+        ] as const),
+        { minItems: 1 },
+      ),
+    ),
     q: Type.Optional(Type.String({ maxLength: 20 })),
   },
   { additionalProperties: false, description: 'Select the numbers by the filters of GET /numbers' },

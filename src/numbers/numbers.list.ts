@@ -5,7 +5,7 @@
  */
 import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/pool.js';
-import type { DB } from '../db/schema.js';
+import type { DB, SyncState } from '../db/schema.js';
 import type { Status } from '../domain/lifecycle.js';
 import type { NumberRow } from './numbers.repository.js';
 
@@ -20,6 +20,8 @@ export interface NumberListFilter {
   usage?: string | undefined;
   main?: boolean | undefined;
   locked?: boolean | undefined;
+  /** Platform sync states (SPEC §3.3, §9); uses the partial index numbers_sync_state (0007). */
+  syncState?: readonly SyncState[] | undefined;
   /** Digits that appear anywhere in the number. */
   q?: string | undefined;
   now: Date;
@@ -61,6 +63,7 @@ export function applyFilter(q: Q, f: NumberListFilter): Q {
   if (f.usage) q = q.where('usage', '=', f.usage as NumberRow['usage'] & string);
   if (f.main !== undefined) q = q.where('main_number', '=', f.main);
   if (f.locked !== undefined) q = q.where('locked', '=', f.locked);
+  if (f.syncState?.length) q = q.where('sync_state', 'in', f.syncState);
   if (f.q) {
     const digits = searchDigits(f.q);
     // "+44113…" is the start of a number: a prefix scan of the primary key

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { actorOf, principalOf } from '../http/auth.js';
 import { AppError } from '../http/errors.js';
+import type { SyncState } from '../db/schema.js';
 import { customerScope } from '../auth/principal.js';
 import { numberHistory } from '../audit/audit.repository.js';
 import { presentAudit, AuditEventSchema } from '../audit/audit.presenter.js';
@@ -89,6 +90,32 @@ function toAction(type: ActionType, body: ActionBodyT | undefined): Action {
   }
 }
 
+export const syncStates: readonly SyncState[] = [
+  'pendingFirstSync',
+  'active',
+  'releaseRequested',
+  'markedForRemoval',
+  'readyForRemoval',
+  'failed',
+];
+
+export const SyncStateQuery = Type.String({
+  maxLength: 200,
+  description: `Platform sync states, comma-separated: ${syncStates.join(', ')}`,
+});
+
+export function parseSyncStates(text: string | undefined): SyncState[] | undefined {
+  if (!text) return undefined;
+  const list = text.split(',').map((s) => s.trim());
+  const bad = list.filter((s) => !(syncStates as readonly string[]).includes(s));
+  if (bad.length) {
+    throw new AppError('VALIDATION_FAILED', `unknown sync state ${bad.join(', ')}`, {}, [
+      { field: 'syncState', message: `one or more of ${syncStates.join(', ')}` },
+    ]);
+  }
+  return list as SyncState[];
+}
+
 const ListQuery = Type.Object(
   {
     ...PageQuery,
@@ -108,6 +135,7 @@ const ListQuery = Type.Object(
     usage: Type.Optional(Usage),
     main: Type.Optional(Type.Boolean()),
     locked: Type.Optional(Type.Boolean()),
+    syncState: Type.Optional(SyncStateQuery),
     q: Type.Optional(Type.String({ maxLength: 20, description: 'Digits anywhere in the number' })),
     sort: Type.Optional(Type.Union([Type.Literal('e164'), Type.Literal('-e164')])),
     total: Type.Optional(Type.Boolean({ description: 'Also count all matches (slower)' })),
@@ -233,6 +261,7 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{
         usage: q.usage,
         main: q.main,
         locked: q.locked,
+        syncState: parseSyncStates(q.syncState),
         q: q.q,
         now: now(),
       };

@@ -156,6 +156,18 @@ export const routeClasses: Record<string, RouteClass> = {
     customerAllowed: false,
     path: (i) => `/api/v1/numbers/${enc(i.e164)}/sync/reactivate`,
   },
+  'POST /api/v1/numbers/bulk/sync/approve-removal': {
+    kind: 'none',
+    reason:
+      'numbers in the body: another customer’s answer NOT_FOUND per number, the caller’s own FORBIDDEN (200)',
+    customerAllowed: true,
+  },
+  'POST /api/v1/numbers/bulk/sync/reactivate': {
+    kind: 'none',
+    reason:
+      'numbers in the body: another customer’s answer NOT_FOUND per number, the caller’s own FORBIDDEN (200)',
+    customerAllowed: true,
+  },
   'POST /api/v1/sync/refresh': {
     kind: 'none',
     reason: 'starts a job; the customer or service is in the body',

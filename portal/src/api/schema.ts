@@ -38,6 +38,8 @@ export interface paths {
           usage?: 'user' | 'application' | 'conference' | 'contactCenter';
           main?: boolean;
           locked?: boolean;
+          /** @description Platform sync states, comma-separated: pendingFirstSync, active, releaseRequested, markedForRemoval, readyForRemoval, failed */
+          syncState?: string;
           /** @description Digits anywhere in the number */
           q?: string;
           sort?: 'e164' | '-e164';
@@ -601,6 +603,14 @@ export interface paths {
               usage?: string;
               main?: boolean;
               locked?: boolean;
+              syncState?: (
+                | 'pendingFirstSync'
+                | 'active'
+                | 'releaseRequested'
+                | 'markedForRemoval'
+                | 'readyForRemoval'
+                | 'failed'
+              )[];
               q?: string;
             };
             /** @description Who holds the number: the operator or one customer */
@@ -5723,6 +5733,8 @@ export interface paths {
           usage?: 'user' | 'application' | 'conference' | 'contactCenter';
           main?: boolean;
           locked?: boolean;
+          /** @description Platform sync states, comma-separated: pendingFirstSync, active, releaseRequested, markedForRemoval, readyForRemoval, failed */
+          syncState?: string;
           /** @description Digits anywhere in the number */
           q?: string;
         };
@@ -5912,6 +5924,156 @@ export interface paths {
         };
         /** @description Default Response */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/numbers/bulk/sync/approve-removal': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Approve tenants' deletions of many numbers (SPEC §3.3): per-number results */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            numbers: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              results: {
+                e164: string;
+                ok: boolean;
+                status?: string;
+                syncState?: string | null;
+                etag?: string;
+                code?: string;
+                message?: string;
+                rule?: string;
+              }[];
+              summary: {
+                ok: number;
+                failed: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/numbers/bulk/sync/reactivate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Reactivate many markedForRemoval or failed numbers: per-number results */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            numbers: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              results: {
+                e164: string;
+                ok: boolean;
+                status?: string;
+                syncState?: string | null;
+                etag?: string;
+                code?: string;
+                message?: string;
+                rule?: string;
+              }[];
+              summary: {
+                ok: number;
+                failed: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['def-0'];
+          };
+        };
+        /** @description Default Response */
+        403: {
           headers: {
             [name: string]: unknown;
           };

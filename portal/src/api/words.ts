@@ -3,7 +3,7 @@
  * words"). The server's message is precise but technical; operators read
  * these. Unknown codes fall back to the server's message.
  */
-import type { ActionName, Status } from './client';
+import type { ActionName, NumberDto, Status } from './client';
 
 const reasons: Record<string, string> = {
   INVALID_NUMBER: 'is not a valid phone number',
@@ -31,6 +31,7 @@ const reasons: Record<string, string> = {
   NOT_FOUND: 'is not in the inventory (or not yours to see)',
   FORBIDDEN: 'you are not allowed to do this',
   CONFLICT: 'conflicts with its current state',
+  SYNC_STATE: 'is not in a platform sync state that allows this',
 };
 
 /** "is locked; unlock it first (R-11)" — the reason a number was refused. */
@@ -195,3 +196,54 @@ export function formatDateTime(iso: string | null | undefined): string {
 
 /** "+44 20 7946 0000"-style grouping is country-specific; keep E.164 exact but readable. */
 export const formatNumber = (e164: string) => e164;
+
+/** SPEC §3.3: a number's state on its platform (null: not on a synced service). */
+export type SyncState = NonNullable<NumberDto['sync']>['state'];
+
+/** Short names for the sync-state tabs of the numbers table (issue #6). */
+export const syncStateLabel: Record<SyncState, string> = {
+  pendingFirstSync: 'Pending first sync',
+  active: 'In sync',
+  releaseRequested: 'Release requested',
+  markedForRemoval: 'Marked for removal',
+  readyForRemoval: 'Ready for removal',
+  failed: 'Sync failed',
+};
+
+/** The operator's platform-sync decisions (SPEC §3.3), for the menu, bulk buttons and dialog. */
+export type SyncActionName = 'approve-removal' | 'reactivate';
+
+export const syncActionInfo: Record<
+  SyncActionName,
+  { label: string; verb: string; done: string; explain: string; from: SyncState[] }
+> = {
+  'approve-removal': {
+    label: 'Approve removal',
+    verb: 'Approve removal of',
+    done: 'released (cooling off)',
+    explain:
+      'The tenant deleted these numbers on its platform. Approving releases them: their assignment and holder go, and they cool off before anyone can have them again. Nothing is sent to the platform.',
+    from: ['markedForRemoval'],
+  },
+  reactivate: {
+    label: 'Reactivate (push again)',
+    verb: 'Reactivate',
+    done: 'queued for a push to their platform',
+    explain:
+      'Pushes the numbers to their platform again; they become in sync once the platform confirms. Use it for numbers marked for removal that the tenant still needs, or numbers whose push failed.',
+    from: ['markedForRemoval', 'failed'],
+  },
+};
+
+export const syncActionOrder = Object.keys(syncActionInfo) as SyncActionName[];
+
+export const isSyncAction = (a: string): a is SyncActionName =>
+  a === 'approve-removal' || a === 'reactivate';
+
+/** Whether a sync action can apply to a number (the server has the last word). */
+export function syncActionApplies(
+  action: SyncActionName,
+  n: { sync: { state: SyncState } | null; pendingOperation: unknown },
+): boolean {
+  return !!n.sync && syncActionInfo[action].from.includes(n.sync.state) && !n.pendingOperation;
+}

@@ -1,5 +1,6 @@
 /**
- * Every lifecycle action goes through this dialog: it says what will happen
+ * Every lifecycle action, and the platform-sync decisions (approve removal,
+ * reactivate: SPEC §3.3), go through this dialog: it says what will happen
  * to which numbers, asks for what the action needs (holder, assignment, lock
  * reason, ticket id), runs it in batches of at most 1,000 (the bulk limit),
  * shows progress, and ends with a per-number report in plain words.
@@ -34,15 +35,25 @@ import {
 } from '../api/client';
 import { JobProgress, JobStatus } from '../pages/Jobs';
 import { Link } from '../router';
-import { actionInfo, plainReason, plural } from '../api/words';
+import {
+  actionInfo,
+  isSyncAction,
+  plainReason,
+  plural,
+  syncActionInfo,
+  type SyncActionName,
+} from '../api/words';
 import { useSession } from '../auth';
 import { useCustomers } from '../lookups';
 
 const BATCH = 1000;
 const SHOWN = 8;
 
+/** A lifecycle action (POST /numbers/bulk/{action}) or a sync decision (POST /numbers/bulk/sync/…). */
+export type DialogAction = ActionName | SyncActionName;
+
 export interface ActionOutcome {
-  action: ActionName;
+  action: DialogAction;
   results: BulkResult[];
 }
 
@@ -54,7 +65,7 @@ export function ActionDialog({
   holder,
   filter,
 }: {
-  action: ActionName;
+  action: DialogAction;
   numbers: string[];
   /**
    * Act on every number the list's filter selects instead (SPEC §4: a bulk
@@ -67,7 +78,7 @@ export function ActionDialog({
   /** Allocate to this holder (the upload dialog of a customer) instead of asking. */
   holder?: Holder & { name: string };
 }) {
-  const info = actionInfo[action];
+  const info = isSyncAction(action) ? syncActionInfo[action] : actionInfo[action];
   const session = useSession();
   const qc = useQueryClient();
   const customers = useCustomers();
@@ -117,12 +128,13 @@ export function ActionDialog({
       };
     }
     if (action === 'lock') extra.reason = reason.trim();
-    if (filter) {
+    const headers = ticket.trim() ? { 'x-ticket-id': ticket.trim() } : {};
+    if (filter && !isSyncAction(action)) {
       try {
         const r = await ok(
           api.POST('/api/v1/numbers/bulk/{action}', {
             params: { path: { action } },
-            headers: ticket.trim() ? { 'x-ticket-id': ticket.trim() } : {},
+            headers,
             body: { filter: filter.query, ...extra },
           }),
         );
@@ -140,14 +152,26 @@ export function ActionDialog({
     try {
       for (let i = 0; i < numbers.length; i += BATCH) {
         const batch = numbers.slice(i, i + BATCH);
-        const r = await ok(
-          api.POST('/api/v1/numbers/bulk/{action}', {
-            params: { path: { action } },
-            // the ticket id travels in a header every write route accepts.
-            headers: ticket.trim() ? { 'x-ticket-id': ticket.trim() } : {},
-            body: { numbers: batch, ...extra },
-          }),
-        );
+        // the ticket id travels in a header every write route accepts.
+        const r = isSyncAction(action)
+          ? await ok(
+              action === 'approve-removal'
+                ? api.POST('/api/v1/numbers/bulk/sync/approve-removal', {
+                    headers,
+                    body: { numbers: batch },
+                  })
+                : api.POST('/api/v1/numbers/bulk/sync/reactivate', {
+                    headers,
+                    body: { numbers: batch },
+                  }),
+            )
+          : await ok(
+              api.POST('/api/v1/numbers/bulk/{action}', {
+                params: { path: { action } },
+                headers,
+                body: { numbers: batch, ...extra },
+              }),
+            );
         // Batches of at most 1,000 are answered at once, number by number.
         if (!('results' in r)) throw new Error('the server queued this batch as a job');
         out.push(...r.results);

@@ -33,14 +33,7 @@ import {
   type MouseEvent,
   type ReactNode,
 } from 'react';
-import {
-  api,
-  ok,
-  type ActionName,
-  type BulkBody,
-  type NumberDto,
-  type NumberQuery,
-} from '../api/client';
+import { api, ok, type BulkBody, type NumberDto, type NumberQuery } from '../api/client';
 import {
   actionApplies,
   actionInfo,
@@ -49,11 +42,16 @@ import {
   formatDateTime,
   plural,
   statusLabel,
+  syncActionApplies,
+  syncActionInfo,
+  syncActionOrder,
+  syncStateLabel,
+  type SyncState,
 } from '../api/words';
 import { useSession } from '../auth';
 import { byId, useAddresses, useCustomers, useRanges, useSites } from '../lookups';
 import { navigate, useSearchParams } from '../router';
-import { ActionDialog } from './ActionDialog';
+import { ActionDialog, type DialogAction } from './ActionDialog';
 import { ErrorAlert } from './common';
 import { DotsIcon, LockIcon, PendingIcon } from './icons';
 
@@ -95,15 +93,25 @@ function exportParams(q: NumberQuery): string {
   return p.toString();
 }
 
-function bulkFilter(q: NumberQuery): NonNullable<BulkBody['filter']> {
-  const { status, ...rest } = filterOnly(q);
+type Filter = NonNullable<BulkBody['filter']>;
+
+function bulkFilter(q: NumberQuery): Filter {
+  const { status, syncState, ...rest } = filterOnly(q);
   return {
     ...rest,
-    ...(status
-      ? { status: status.split(',') as NonNullable<NonNullable<BulkBody['filter']>['status']> }
-      : {}),
+    ...(status ? { status: status.split(',') as NonNullable<Filter['status']> } : {}),
+    ...(syncState ? { syncState: syncState.split(',') as NonNullable<Filter['syncState']> } : {}),
   };
 }
+
+/** Issue #6: tabs for the platform sync states, filtered by the server (GET /numbers?syncState=). */
+const syncTabs = [
+  { value: 'all', label: 'Any sync state' },
+  ...(Object.keys(syncStateLabel) as SyncState[]).map((s) => ({
+    value: s,
+    label: syncStateLabel[s],
+  })),
+];
 
 /** The list query the URL describes (plus the page's fixed filters). */
 function queryFromParams(sp: URLSearchParams, fixed: Partial<NumberQuery>): NumberQuery {
@@ -112,6 +120,8 @@ function queryFromParams(sp: URLSearchParams, fixed: Partial<NumberQuery>): Numb
   if (status && status !== 'all') q.status = status;
   const holder = sp.get('holder');
   if (holder === 'operator' || holder === 'customer' || holder === 'none') q.holder = holder;
+  const syncState = sp.get('syncState');
+  if (syncState && syncState !== 'all') q.syncState = syncState;
   for (const k of ['customerId', 'siteId', 'rangeId', 'country', 'kind', 'usage', 'q'] as const) {
     const v = sp.get(k);
     if (v) (q as Record<string, string>)[k] = v;
@@ -224,7 +234,7 @@ export function NumbersTable({
 
   const [selected, setSelected] = useState<Map<string, NumberDto>>(new Map());
   const [dialog, setDialog] = useState<{
-    action: ActionName;
+    action: DialogAction;
     numbers: string[];
     byFilter?: boolean;
   } | null>(null);
@@ -233,6 +243,8 @@ export function NumbersTable({
 
   const rows = page.data?.items ?? emptyRows;
   const allowed = actionOrder.filter((a) => session.isOperator || !actionInfo[a].operatorOnly);
+  // SPEC §3.3: approving a removal or reactivating is the operator's decision.
+  const syncAllowed = session.isOperator ? syncActionOrder : [];
 
   const holderName = (n: NumberDto) =>
     !n.holder
@@ -592,6 +604,14 @@ export function NumbersTable({
               : setSp({ view: null, status: v === 'all' ? null : v })
           }
         />
+        {variant !== 'site' && view !== 'emergency' ? (
+          <SegmentedControl
+            aria-label="Sync state"
+            data={syncTabs}
+            value={sp.get('syncState') ?? 'all'}
+            onChange={(v) => setSp({ syncState: v === 'all' ? null : v })}
+          />
+        ) : null}
         <Group gap="xs">
           {extraActions}
           <Button
@@ -660,6 +680,25 @@ export function NumbersTable({
                     }
                   >
                     {actionInfo[a].label.replace('…', '')}
+                    {n > 0 && n < selectedRows.length ? ` (${n})` : ''}
+                  </Button>
+                );
+              })}
+              {syncAllowed.map((a) => {
+                const n = selectedRows.filter((r) => syncActionApplies(a, r)).length;
+                return (
+                  <Button
+                    key={a}
+                    size="compact-sm"
+                    variant="light"
+                    color="grape"
+                    c={n === 0 ? undefined : 'grape.9'}
+                    disabled={n === 0}
+                    onClick={() =>
+                      setDialog({ action: a, numbers: selectedRows.map((r) => r.e164) })
+                    }
+                  >
+                    {syncActionInfo[a].label}
                     {n > 0 && n < selectedRows.length ? ` (${n})` : ''}
                   </Button>
                 );
@@ -827,6 +866,26 @@ export function NumbersTable({
                     );
                   })
                 : null}
+              {canWrite && syncAllowed.length ? (
+                <>
+                  <Menu.Divider />
+                  <Menu.Label>Platform sync</Menu.Label>
+                  {syncAllowed.map((a) => {
+                    const n = menu.rows.filter((r) => syncActionApplies(a, r)).length;
+                    return (
+                      <Menu.Item
+                        key={a}
+                        disabled={n === 0}
+                        onClick={() =>
+                          setDialog({ action: a, numbers: menu.rows.map((r) => r.e164) })
+                        }
+                      >
+                        {syncActionInfo[a].label}
+                      </Menu.Item>
+                    );
+                  })}
+                </>
+              ) : null}
             </>
           ) : null}
         </Menu.Dropdown>
