@@ -11,23 +11,10 @@ import {
   Title,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { useEffect, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { SessionGate, useSession } from './auth';
-import { AddressesPage } from './pages/Addresses';
-import { AuditPage } from './pages/Audit';
-import { ConsentsPage } from './pages/Consents';
-import { ImportPage } from './pages/Import';
-import { JobsPage } from './pages/Jobs';
-import { CustomerPage, CustomersPage } from './pages/Customers';
-import { DashboardPage } from './pages/Dashboard';
-import { NumberPage } from './pages/NumberDetail';
 import { NumbersPage } from './pages/Numbers';
-import { RangesPage } from './pages/Ranges';
 import { SignInPage } from './pages/SignIn';
-import { SitePage, SitesPage } from './pages/Sites';
-import { SyncPage } from './pages/Sync';
-import { TokensPage } from './pages/Tokens';
-import { UsersPage } from './pages/Users';
 import { match, navigate, useLocation } from './router';
 
 interface NavItem {
@@ -70,6 +57,39 @@ const titles: [string, string][] = [
   ['/tokens', 'API tokens'],
   ['/', 'Dashboard'],
 ];
+
+/**
+ * The numbers page (the daily one, and the bench's) and sign-in ship in the
+ * main bundle; every other page is its own chunk, fetched on first visit, so
+ * the first screen parses half the JavaScript.
+ */
+const AddressesPage = lazy(() =>
+  import('./pages/Addresses').then((m) => ({ default: m.AddressesPage })),
+);
+const AuditPage = lazy(() => import('./pages/Audit').then((m) => ({ default: m.AuditPage })));
+const ConsentsPage = lazy(() =>
+  import('./pages/Consents').then((m) => ({ default: m.ConsentsPage })),
+);
+const ImportPage = lazy(() => import('./pages/Import').then((m) => ({ default: m.ImportPage })));
+const JobsPage = lazy(() => import('./pages/Jobs').then((m) => ({ default: m.JobsPage })));
+const CustomerPage = lazy(() =>
+  import('./pages/Customers').then((m) => ({ default: m.CustomerPage })),
+);
+const CustomersPage = lazy(() =>
+  import('./pages/Customers').then((m) => ({ default: m.CustomersPage })),
+);
+const DashboardPage = lazy(() =>
+  import('./pages/Dashboard').then((m) => ({ default: m.DashboardPage })),
+);
+const NumberPage = lazy(() =>
+  import('./pages/NumberDetail').then((m) => ({ default: m.NumberPage })),
+);
+const RangesPage = lazy(() => import('./pages/Ranges').then((m) => ({ default: m.RangesPage })));
+const SitePage = lazy(() => import('./pages/Sites').then((m) => ({ default: m.SitePage })));
+const SitesPage = lazy(() => import('./pages/Sites').then((m) => ({ default: m.SitesPage })));
+const SyncPage = lazy(() => import('./pages/Sync').then((m) => ({ default: m.SyncPage })));
+const TokensPage = lazy(() => import('./pages/Tokens').then((m) => ({ default: m.TokensPage })));
+const UsersPage = lazy(() => import('./pages/Users').then((m) => ({ default: m.UsersPage })));
 
 function Page({ path }: { path: string }): ReactNode {
   let m: Record<string, string> | null;
@@ -177,7 +197,9 @@ function Shell() {
         </ScrollArea>
       </AppShell.Navbar>
       <AppShell.Main id="main">
-        <Page path={path} />
+        <Suspense fallback={<Text c="dimmed">Loading…</Text>}>
+          <Page path={path} />
+        </Suspense>
       </AppShell.Main>
     </AppShell>
   );
