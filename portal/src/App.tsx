@@ -13,6 +13,8 @@ import {
 import { useDisclosure } from '@mantine/hooks';
 import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { SessionGate, useSession } from './auth';
+// Jobs is in the main bundle anyway: the numbers page's action dialog shows job progress.
+import { JobsPage } from './pages/Jobs';
 import { NumbersPage } from './pages/Numbers';
 import { SignInPage } from './pages/SignIn';
 import { match, navigate, useLocation } from './router';
@@ -59,8 +61,8 @@ const titles: [string, string][] = [
 ];
 
 /**
- * The numbers page (the daily one, and the bench's) and sign-in ship in the
- * main bundle; every other page is its own chunk, fetched on first visit, so
+ * The numbers page (the daily one, and the bench's), sign-in and jobs ship in
+ * the main bundle; every other page is its own chunk, fetched on first visit, so
  * the first screen parses half the JavaScript.
  */
 const AddressesPage = lazy(() =>
@@ -71,7 +73,6 @@ const ConsentsPage = lazy(() =>
   import('./pages/Consents').then((m) => ({ default: m.ConsentsPage })),
 );
 const ImportPage = lazy(() => import('./pages/Import').then((m) => ({ default: m.ImportPage })));
-const JobsPage = lazy(() => import('./pages/Jobs').then((m) => ({ default: m.JobsPage })));
 const CustomerPage = lazy(() =>
   import('./pages/Customers').then((m) => ({ default: m.CustomerPage })),
 );
