@@ -1,5 +1,6 @@
 /** Kysely table types: one interface per table, columns as PostgreSQL returns them. */
 import type { ColumnType, Generated } from 'kysely';
+import type { SyncState } from '../domain/platform.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<
@@ -89,13 +90,7 @@ export interface NumbersTable {
 }
 
 /** 0007: SPEC §3.3. */
-export type SyncState =
-  | 'pendingFirstSync'
-  | 'active'
-  | 'releaseRequested'
-  | 'markedForRemoval'
-  | 'readyForRemoval'
-  | 'failed';
+export type { SyncState };
 
 export interface SyncErrorJson {
   code: string;

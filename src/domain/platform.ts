@@ -14,6 +14,17 @@ export const platforms = [
 ] as const;
 export type Platform = (typeof platforms)[number];
 
+/** SPEC §3.3: the sync state of a number on a synced service. */
+export const syncStates = [
+  'pendingFirstSync',
+  'active',
+  'releaseRequested',
+  'markedForRemoval',
+  'readyForRemoval',
+  'failed',
+] as const;
+export type SyncState = (typeof syncStates)[number];
+
 export const serviceStatuses = [
   'pendingConsent',
   'pendingProvisioning',

@@ -15,6 +15,7 @@ import { Country, StringEnum, Uuid } from '../http/schemas.js';
 import { insertJob, type JobRow } from './jobs.repository.js';
 import type { Action } from '../domain/lifecycle.js';
 import type { Status } from '../domain/lifecycle.js';
+import { syncStates } from '../domain/platform.js';
 import { countNumbers, listNumbers, type NumberListFilter } from '../numbers/numbers.list.js';
 import { BULK_LIMIT, type NumbersService } from '../numbers/numbers.service.js';
 import type { JobHandler, JobOutcome } from './worker.js';
@@ -118,19 +119,7 @@ export const BulkFilter = Type.Object(
     usage: Type.Optional(Type.String({ maxLength: 20 })),
     main: Type.Optional(Type.Boolean()),
     locked: Type.Optional(Type.Boolean()),
-    syncState: Type.Optional(
-      Type.Array(
-        StringEnum([
-          'pendingFirstSync',
-          'active',
-          'releaseRequested',
-          'markedForRemoval',
-          'readyForRemoval',
-          'failed',
-        ] as const),
-        { minItems: 1 },
-      ),
-    ),
+    syncState: Type.Optional(Type.Array(StringEnum(syncStates), { minItems: 1 })),
     q: Type.Optional(Type.String({ maxLength: 20 })),
   },
   { additionalProperties: false, description: 'Select the numbers by the filters of GET /numbers' },

@@ -1,6 +1,7 @@
 /** Number rows to API objects: explicit, so a column never leaks by accident. */
 import { Type, type Static } from '@sinclair/typebox';
 import { effectiveStatus } from '../domain/lifecycle.js';
+import { syncStates } from '../domain/platform.js';
 import { Country, DateTime, E164, Holder, Nullable, StringEnum, Uuid } from '../http/schemas.js';
 import { rowToState, type NumberRow } from './numbers.repository.js';
 import { etagOf } from './numbers.service.js';
@@ -78,14 +79,7 @@ export const NumberSchema = Type.Object(
     /** SPEC §3.1/§3.3: null when the number is not on a synced service. */
     sync: Nullable(
       Type.Object({
-        state: StringEnum([
-          'pendingFirstSync',
-          'active',
-          'releaseRequested',
-          'markedForRemoval',
-          'readyForRemoval',
-          'failed',
-        ] as const),
+        state: StringEnum(syncStates),
         upstreamJobId: Nullable(Type.String()),
         lastSyncedAt: Nullable(DateTime),
         errors: Type.Array(

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { actorOf, principalOf } from '../http/auth.js';
 import { AppError } from '../http/errors.js';
-import type { SyncState } from '../db/schema.js';
+import { syncStates, type SyncState } from '../domain/platform.js';
 import { customerScope } from '../auth/principal.js';
 import { numberHistory } from '../audit/audit.repository.js';
 import { presentAudit, AuditEventSchema } from '../audit/audit.presenter.js';
@@ -89,15 +89,6 @@ function toAction(type: ActionType, body: ActionBodyT | undefined): Action {
       return { type };
   }
 }
-
-export const syncStates: readonly SyncState[] = [
-  'pendingFirstSync',
-  'active',
-  'releaseRequested',
-  'markedForRemoval',
-  'readyForRemoval',
-  'failed',
-];
 
 export const SyncStateQuery = Type.String({
   maxLength: 200,

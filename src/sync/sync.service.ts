@@ -85,30 +85,43 @@ export function createSyncService(deps: SyncDeps) {
     return row;
   }
 
-  /** markedForRemoval → readyForRemoval → released (cooling off); the platform already removed it. */
-  async function approveInTransaction(trx: Transaction<DB>, actor: Actor, row: NumberRow) {
+  /**
+   * markedForRemoval → readyForRemoval → released (cooling off) for rows that
+   * passed the checks: the platform already removed them. One UPDATE, one
+   * audit batch, one unassign, one release. `refused`: the first refusal of the
+   * unassign or release; the caller rolls back.
+   */
+  async function approveRows(
+    trx: Transaction<DB>,
+    actor: Actor,
+    rows: readonly NumberRow[],
+  ): Promise<{ updated: Map<string, NumberRow>; refused?: unknown }> {
+    const list = rows.map((r) => r.e164);
     await trx
       .updateTable('numbers')
       .set({ sync_state: 'readyForRemoval' })
-      .where('e164', '=', row.e164)
+      .where('e164', 'in', list)
       .execute();
-    await writeAudit(trx, actor, [
-      {
+    await writeAudit(
+      trx,
+      actor,
+      rows.map((row) => ({
         action: 'number.sync.approveRemoval',
         objectType: 'number',
         objectId: row.e164,
         customerId: row.customer_id,
         changes: { syncState: [row.sync_state, 'readyForRemoval'] },
-      },
-    ]);
-    // Nobody uses it on the platform any more: its assignment goes with it (R-17).
-    if (row.status === 'assigned') {
-      const u = await deps.numbers.applyInTransaction(trx, actor, [row.e164], { type: 'unassign' });
-      for (const err of u.refusals.values()) throw err;
+      })),
+    );
+    // Nobody uses them on the platform any more: assignments go with them (R-17).
+    const assigned = rows.filter((r) => r.status === 'assigned').map((r) => r.e164);
+    if (assigned.length) {
+      const u = await deps.numbers.applyInTransaction(trx, actor, assigned, { type: 'unassign' });
+      if (u.refusals.size) return { updated: new Map(), refused: u.refusals.values().next().value };
     }
-    const r = await deps.numbers.applyInTransaction(trx, actor, [row.e164], { type: 'release' });
-    for (const err of r.refusals.values()) throw err;
-    return r.updated.get(row.e164)!;
+    const r = await deps.numbers.applyInTransaction(trx, actor, list, { type: 'release' });
+    if (r.refusals.size) return { updated: new Map(), refused: r.refusals.values().next().value };
+    return { updated: r.updated };
   }
 
   async function reactivateInTransaction(trx: Transaction<DB>, actor: Actor, row: NumberRow) {
@@ -154,34 +167,10 @@ export function createSyncService(deps: SyncDeps) {
           }
         }
         if (go.length) {
-          const list = go.map((r) => r.e164);
-          await trx
-            .updateTable('numbers')
-            .set({ sync_state: 'readyForRemoval' })
-            .where('e164', 'in', list)
-            .execute();
-          await writeAudit(
-            trx,
-            actor,
-            go.map((row) => ({
-              action: 'number.sync.approveRemoval',
-              objectType: 'number',
-              objectId: row.e164,
-              customerId: row.customer_id,
-              changes: { syncState: [row.sync_state, 'readyForRemoval'] },
-            })),
-          );
-          // Nobody uses them on the platform any more: assignments go with them (R-17).
-          const assigned = go.filter((r) => r.status === 'assigned').map((r) => r.e164);
-          if (assigned.length) {
-            const u = await deps.numbers.applyInTransaction(trx, actor, assigned, {
-              type: 'unassign',
-            });
-            if (u.refusals.size) throw new FallBack();
-          }
-          const r = await deps.numbers.applyInTransaction(trx, actor, list, { type: 'release' });
-          if (r.refusals.size) throw new FallBack();
-          for (const e164 of list) out.set(e164, { e164, ok: true, row: r.updated.get(e164)! });
+          const r = await approveRows(trx, actor, go);
+          if ('refused' in r) throw new FallBack();
+          for (const row of go)
+            out.set(row.e164, { e164: row.e164, ok: true, row: r.updated.get(row.e164)! });
         }
         return e164s.map((e) => out.get(e)!);
       });
@@ -199,7 +188,9 @@ export function createSyncService(deps: SyncDeps) {
         operatorOnly(actor.principal, 'approve a removal');
         assertNotPending(row);
         assertSyncState(row, ['markedForRemoval'], 'approve the removal');
-        return approveInTransaction(trx, actor, row);
+        const r = await approveRows(trx, actor, [row]);
+        if ('refused' in r) throw r.refused;
+        return r.updated.get(e164)!;
       });
     },
 
