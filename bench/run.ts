@@ -10,24 +10,27 @@
  *
  * Progress goes to stderr, the table to stdout and bench/results/latest.md.
  * Env: BENCH_DATABASE_URL (use that server instead of an embedded one),
- * BENCH_PSQL (psql binary, default /usr/bin/psql), BENCH_10M=0 (skip the 10M pass of B).
+ * BENCH_PSQL (psql binary, default /usr/bin/psql), BENCH_10M=0 (skip the 10M pass of B),
+ * BENCH_ONLY=C (figure C alone, ~1 min: see onlyC).
+ * BENCH_ONLY=A (figure A and its two baselines alone, printed; no results file).
  */
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import type { Db } from '../src/db/pool.js';
 import { startBare } from './lib/bare.js';
 import { cleanupOnSignals, onCleanup, runCleanup } from './lib/cleanup.js';
-import { figureA } from './lib/figure-a.js';
+import { figureA, figureAText, pickRightAfter, RANGE } from './lib/figure-a.js';
 import { figureB, REQUESTS } from './lib/figure-b.js';
 import { figureC } from './lib/figure-c.js';
 import { figureG } from './lib/figure-g.js';
 import { Api } from './lib/http.js';
 import { progress } from './lib/log.js';
 import { startPostgres } from './lib/postgres.js';
-import { report, tableOnly, writeReport } from './lib/report.js';
+import { report, tableC, tableOnly, writeReport } from './lib/report.js';
 import { startNumbat } from './lib/server.js';
-import { setupHolders } from './lib/setup.js';
+import { CUSTOMERS, setupHolders } from './lib/setup.js';
 import { growTo10M } from './lib/setup-10m.js';
 import { runBulkBench } from './import-export.js';
 import { runPortalBench } from './portal.js';
@@ -47,8 +50,16 @@ async function main(): Promise<void> {
   const direct = new pg.Pool({ connectionString: postgres.url, max: 20 });
   direct.on('error', () => undefined);
   onCleanup('close direct pool', () => direct.end());
+  if (process.env.BENCH_ONLY === 'C') return onlyC(api, direct, server.database.db);
 
   const a = await figureA(api, direct, postgres.url, DATA_DIR);
+  // BENCH_ONLY=A: figure A alone (1–2 min), printed, bench/results untouched.
+  if (process.env.BENCH_ONLY === 'A') {
+    process.stdout.write(
+      `${figureAText(a, os.loadavg()[0]!, loadStart)}\n${await pickRightAfter(direct)}\n`,
+    );
+    return;
+  }
   const setup = await setupHolders(api, direct);
   const b = await figureB(api, direct, setup.customers, { start: a.start, count: a.count });
   const bareUrl = await startBare(server.database.db);
@@ -75,6 +86,32 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${await runBulkBench(postgres)}\n`);
   // Issue 6 figure (numbers page through the browser, 1M numbers): bench/portal.ts.
   process.stdout.write(`\n${await runPortalBench()}\n`);
+}
+
+/**
+ * BENCH_ONLY=C: figure C alone, for work on the allocate path. The same 1M
+ * range as A's (made by POST /ranges, A's baselines not measured) and the same
+ * five customers, but without setup's 50,000 allocations, B, G, the 10M pass,
+ * import/export and the portal. Prints C's rows; writes no results file.
+ */
+async function onlyC(api: Api, direct: pg.Pool, db: Db): Promise<void> {
+  const loadStart = os.loadavg()[0]!;
+  const customers: string[] = [];
+  for (let i = 1; i <= CUSTOMERS; i++) {
+    const body = { name: `Bench customer ${i}`, accountName: `bench-${i}` };
+    customers.push((await api.ok<{ id: string }>('POST', '/api/v1/customers', body, 201)).body.id);
+  }
+  progress(`C only: POST /ranges ${RANGE.count} numbers`);
+  await api.ok('POST', '/api/v1/ranges', { ...RANGE }, 201);
+  // The range's WAL checkpointed now, not during the first measured side.
+  await direct.query('VACUUM (ANALYZE) numbers');
+  await direct.query('CHECKPOINT');
+  const bareUrl = await startBare(db);
+  const bare = new Api(bareUrl, 'unused', 64);
+  onCleanup('close bare HTTP client', () => bare.close());
+  const c = await figureC(api, direct, customers, bare);
+  const load = `1-min load average ${loadStart.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end`;
+  process.stdout.write(`BENCH_ONLY=C (${load})\n\n${tableC(c)}\n`);
 }
 
 cleanupOnSignals();

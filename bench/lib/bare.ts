@@ -9,6 +9,7 @@ import Fastify from 'fastify';
 import { systemPrincipal } from '../../src/auth/principal.js';
 import type { Db } from '../../src/db/pool.js';
 import { presentNumber } from '../../src/numbers/numbers.presenter.js';
+import { createAllocationBatcher } from '../../src/numbers/allocation-batcher.js';
 import { allocateInOneStatement, getNumber } from '../../src/numbers/numbers.repository.js';
 import { etagOf } from '../../src/numbers/numbers.service.js';
 import { onCleanup } from './cleanup.js';
@@ -33,6 +34,24 @@ export async function startBare(db: Db): Promise<string> {
     if (!rows) return reply.code(409).send({ code: 'NOT_ENOUGH_NUMBERS' });
     return { items: rows.map((r) => presentNumber(r, now)) };
   });
+  // The same with Numbat's group commit (allocation-batcher.ts), nothing around it.
+  const batcher = createAllocationBatcher(db, () => new Date());
+  app.post<{ Body: { customerId: string } }>(
+    '/bare/numbers/allocate-batched',
+    async (req, reply) => {
+      const rows = await batcher.allocate(
+        {
+          actor: { principal: systemPrincipal, source: 'api', requestId: req.id, ticketId: null },
+          holder: { type: 'customer', customerId: req.body.customerId },
+          count: 1,
+        },
+        {},
+      );
+      if (!rows) return reply.code(409).send({ code: 'NOT_ENOUGH_NUMBERS' });
+      const now = new Date();
+      return { items: rows.map((r) => presentNumber(r, now)) };
+    },
+  );
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   onCleanup('stop bare Fastify', () => app.close());
   return url;

@@ -9,8 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type pg from 'pg';
+import { explainAnalyze } from './explain.js';
 import type { Api } from './http.js';
 import { progress, timed } from './log.js';
+import { pickQuery } from './same-sql.js';
 
 export const RANGE = { name: 'bench 1M', start: '+441134960000', count: 1_000_000 } as const;
 const PSQL = process.env.BENCH_PSQL ?? '/usr/bin/psql';
@@ -165,4 +167,26 @@ export async function figureA(
     copySeconds: copy.seconds,
     schema: await schemaOf(pool),
   };
+}
+
+/** Figure A on its own (BENCH_ONLY=A): ours, both baselines of the same run and the ratios. */
+export function figureAText(a: FigureA, loadEnd: number, loadStart: number): string {
+  const ratio = (x: number) => `${(a.apiSeconds / x).toFixed(2)}×`;
+  return [
+    `A. ${a.count.toLocaleString('en')}-number range, POST /ranges: ${a.apiSeconds.toFixed(2)} s (target ≤ 10 s: ${a.apiSeconds <= 10 ? 'yes' : 'no'})`,
+    `   baseline INSERT … SELECT generate_series, unindexed: ${a.insertSelectSeconds.toFixed(2)} s → ${ratio(a.insertSelectSeconds)}`,
+    `   baseline psql \\copy of a CSV, unindexed: ${a.copySeconds.toFixed(2)} s → ${ratio(a.copySeconds)}`,
+    `   numbers table: ${a.schema.indexes} indexes (${a.schema.gin} GIN), ${a.schema.foreignKeys} foreign keys, ${a.schema.checks} checks; load average ${loadStart.toFixed(1)} → ${loadEnd.toFixed(1)}`,
+  ].join('\n');
+}
+
+/**
+ * BENCH_ONLY=A: the allocation pick of 1,000 right after the range (EXPLAIN
+ * ANALYZE, rolled back), as the full bench's setup measures it: proof that
+ * the range's small-sample ANALYZE leaves the planner a good plan.
+ */
+export async function pickRightAfter(pool: pg.Pool): Promise<string> {
+  const plan = await explainAnalyze(pool, await pickQuery({ count: 1_000, now: new Date() }));
+  const top = plan.text.split('\n').slice(0, 3).join(' / ');
+  return `   allocation pick of 1,000 right after the range: ${plan.executionMs.toFixed(1)} ms (${top.slice(0, 160)}…)`;
 }

@@ -3,12 +3,16 @@
  * single-number allocations in all, through the API (POST /numbers/allocate,
  * count 1, customers in turn) against the same 5,000 allocations as one SQL
  * UPDATE each (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1) from 50 concurrent
- * callers sharing a pg pool as big as Numbat's (20 connections). Both are
- * then checked in the database: no number allocated twice. A third run sends
- * them to the same one statement behind a bare Fastify route (lib/bare.ts),
- * the HTTP floor of the figure.
+ * callers sharing a pg pool as big as Numbat's (20 connections). Two more
+ * sides send them to bare Fastify routes (lib/bare.ts): one statement per
+ * request (allocateInOneStatement), and Numbat's group commit (the HTTP floor
+ * of the figure). The four sides take turns in ROUNDS rounds of 1,000 (order
+ * reversed every other round), so that load from elsewhere on the machine
+ * falls on all of them alike; each side is then checked in the database: no
+ * number allocated twice.
  */
 import type pg from 'pg';
+import { batchStats } from '../../src/numbers/allocation-batcher.js';
 import type { Api } from './http.js';
 import { progress, timed } from './log.js';
 
@@ -41,9 +45,13 @@ export interface Run {
 
 export interface FigureC {
   api: Run;
+  /** Group commit during ours: allocate statements sent and the largest batch. */
+  batches: { statements: number; requests: number; largest: number };
   sql: Run;
-  /** The same one statement behind a bare Fastify route (lib/bare.ts): the HTTP floor. */
+  /** The per-request statement (allocateInOneStatement) behind a bare Fastify route (lib/bare.ts). */
   bare: Run;
+  /** The same group commit as ours behind a bare Fastify route: the HTTP floor of C1. */
+  bareBatched: Run;
 }
 
 interface Allocation {
@@ -75,7 +83,7 @@ async function concurrently(
 async function check(
   pool: pg.Pool,
   got: Allocation[],
-  before: number,
+  reservedDelta: number,
   errors: string[],
   audit: boolean,
 ): Promise<Checks> {
@@ -108,7 +116,7 @@ async function check(
   const c = {
     returned: got.length,
     distinct: new Set(e164s).size,
-    reservedDelta: (await reserved(pool)) - before,
+    reservedDelta,
     heldAsReturned: held.rows[0]!.n,
     auditDoubles,
     auditEvents,
@@ -124,40 +132,61 @@ async function check(
   return { ...c, ok };
 }
 
-async function viaApi(
-  api: Api,
-  pool: pg.Pool,
-  customers: readonly string[],
-  path = '/api/v1/numbers/allocate',
-  bodyOf: (customerId: string) => unknown = (customerId) => ({
-    holder: { type: 'customer', customerId },
-    count: 1,
-  }),
-): Promise<Run> {
+/** Rounds per side; the sides take turns, in reverse order every other round. */
+export const ROUNDS = 5;
+
+interface Side {
+  label: string;
+  audit: boolean;
+  one: (i: number) => Promise<Allocation | string>;
+  got: Allocation[];
+  errors: string[];
+  seconds: number;
+  reservedDelta: number;
+}
+
+function side(label: string, audit: boolean, one: Side['one']): Side {
+  return { label, audit, one, got: [], errors: [], seconds: 0, reservedDelta: 0 };
+}
+
+/** `count` allocations of this side, numbered from `offset` (customers in turn). */
+async function round(pool: pg.Pool, s: Side, offset: number, count: number): Promise<void> {
   const before = await reserved(pool);
-  const got: Allocation[] = [];
-  const errors: string[] = [];
   const t = await timed(() =>
-    concurrently(ALLOCATORS, ALLOCATIONS, async (i) => {
-      const customerId = customers[i % customers.length]!;
+    concurrently(ALLOCATORS, count, async (i) => {
       try {
-        const r = await api.request<{ items?: { e164: string }[] }>(
-          'POST',
-          path,
-          bodyOf(customerId),
-        );
-        const e164 = r.status === 200 && r.body.items?.length === 1 ? r.body.items[0]!.e164 : null;
-        if (e164) got.push({ e164, customerId });
-        else errors.push(`HTTP ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`);
+        const r = await s.one(offset + i);
+        if (typeof r === 'string') s.errors.push(r);
+        else s.got.push(r);
       } catch (err) {
-        errors.push((err as Error).message);
+        s.errors.push((err as Error).message);
       }
     }),
   );
-  return {
-    seconds: t.seconds,
-    perSecond: got.length / t.seconds,
-    checks: await check(pool, got, before, errors, true),
+  s.seconds += t.seconds;
+  s.reservedDelta += (await reserved(pool)) - before;
+}
+
+async function finish(pool: pg.Pool, s: Side): Promise<Run> {
+  const run = {
+    seconds: s.seconds,
+    perSecond: s.got.length / s.seconds,
+    checks: await check(pool, s.got, s.reservedDelta, s.errors, s.audit),
+  };
+  progress(
+    `  ${s.label}: ${run.perSecond.toFixed(0)}/s, checks ${run.checks.ok ? 'ok' : 'FAILED'} ${JSON.stringify(run.checks)}`,
+  );
+  return run;
+}
+
+/** One HTTP allocation; the answer must be exactly one number. */
+function viaHttp(api: Api, path: string, body: (customerId: string) => unknown) {
+  return async (customerId: string): Promise<Allocation | string> => {
+    const r = await api.request<{ items?: { e164: string }[] }>('POST', path, body(customerId));
+    const e164 = r.status === 200 && r.body.items?.length === 1 ? r.body.items[0]!.e164 : null;
+    return e164
+      ? { e164, customerId }
+      : `HTTP ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`;
   };
 }
 
@@ -173,63 +202,59 @@ const ALLOCATE_SQL = `
     FOR UPDATE SKIP LOCKED)
   RETURNING e164`;
 
-async function viaSql(pool: pg.Pool, customers: readonly string[]): Promise<Run> {
-  const before = await reserved(pool);
-  const got: Allocation[] = [];
-  const errors: string[] = [];
-  // The direct pool holds DB_CONNECTIONS; the ALLOCATORS callers queue for them as
-  // Numbat's requests queue for its pool.
-  const t = await timed(() =>
-    concurrently(ALLOCATORS, ALLOCATIONS, async (i) => {
-      const customerId = customers[i % customers.length]!;
-      try {
-        const r = await pool.query<{ e164: string }>(ALLOCATE_SQL, [customerId]);
-        if (r.rows.length === 1) got.push({ e164: r.rows[0]!.e164, customerId });
-        else errors.push('no row updated');
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
-    }),
-  );
-  return {
-    seconds: t.seconds,
-    perSecond: got.length / t.seconds,
-    checks: await check(pool, got, before, errors, false),
-  };
-}
-
 export async function figureC(
   api: Api,
   pool: pg.Pool,
   customers: readonly string[],
   bare: Api,
 ): Promise<FigureC> {
-  progress(
-    `C ours: ${ALLOCATIONS} allocations through the API from ${ALLOCATORS} concurrent allocators`,
-  );
-  await pool.query('VACUUM (ANALYZE) numbers');
-  const viaHttp = await viaApi(api, pool, customers);
-  progress(
-    `  ${viaHttp.perSecond.toFixed(0)}/s, checks ${viaHttp.checks.ok ? 'ok' : 'FAILED'} ${JSON.stringify(viaHttp.checks)}`,
-  );
-
-  progress(
-    `C baseline: ${ALLOCATIONS} allocations as single UPDATEs from ${ALLOCATORS} callers over ${DB_CONNECTIONS} pg connections`,
-  );
-  await pool.query('VACUUM (ANALYZE) numbers');
-  const direct = await viaSql(pool, customers);
-  progress(
-    `  ${direct.perSecond.toFixed(0)}/s, checks ${direct.checks.ok ? 'ok' : 'FAILED'} ${JSON.stringify(direct.checks)}`,
-  );
-  progress(
-    `C bare HTTP: ${ALLOCATIONS} allocations through a bare Fastify route running the same statement`,
-  );
-  await pool.query('VACUUM (ANALYZE) numbers');
-  const bareRun = await viaApi(bare, pool, customers, '/bare/numbers/allocate', (customerId) => ({
+  const customer = (i: number) => customers[i % customers.length]!;
+  const ours = viaHttp(api, '/api/v1/numbers/allocate', (customerId) => ({
+    holder: { type: 'customer', customerId },
+    count: 1,
+  }));
+  const bareOne = viaHttp(bare, '/bare/numbers/allocate', (customerId) => ({ customerId }));
+  const bareBatched = viaHttp(bare, '/bare/numbers/allocate-batched', (customerId) => ({
     customerId,
   }));
+  const sides = [
+    side('ours (POST /api/v1/numbers/allocate)', true, (i) => ours(customer(i))),
+    // The direct pool holds DB_CONNECTIONS; the ALLOCATORS callers queue for them as
+    // Numbat's requests queue for its pool.
+    side('SQL baseline (single UPDATEs, 20 pg connections)', false, async (i) => {
+      const r = await pool.query<{ e164: string }>(ALLOCATE_SQL, [customer(i)]);
+      return r.rows.length === 1 ? { e164: r.rows[0]!.e164, customerId: customer(i) } : 'no row';
+    }),
+    side('bare route, one statement per request', true, (i) => bareOne(customer(i))),
+    side('bare route, group commit', true, (i) => bareBatched(customer(i))),
+  ] as const;
   progress(
-    `  ${bareRun.perSecond.toFixed(0)}/s, checks ${bareRun.checks.ok ? 'ok' : 'FAILED'} ${JSON.stringify(bareRun.checks)}`,
+    `C: ${ALLOCATIONS} allocations per side from ${ALLOCATORS} concurrent allocators, ${ROUNDS} rounds of ${ALLOCATIONS / ROUNDS}, sides taking turns`,
   );
-  return { api: viaHttp, sql: direct, bare: bareRun };
+  const per = ALLOCATIONS / ROUNDS;
+  const batches = { statements: 0, requests: 0, largest: 0 };
+  for (let r = 0; r < ROUNDS; r++) {
+    await pool.query('VACUUM (ANALYZE) numbers');
+    for (const s of r % 2 === 0 ? sides : [...sides].reverse()) {
+      const before = { ...batchStats };
+      batchStats.largest = 0;
+      await round(pool, s, r * per, per);
+      if (s === sides[0]) {
+        batches.statements += batchStats.statements - before.statements;
+        batches.requests += batchStats.requests - before.requests;
+        batches.largest = Math.max(batches.largest, batchStats.largest);
+      }
+    }
+    progress(`  round ${r + 1}/${ROUNDS} done`);
+  }
+  progress(
+    `  ours: ${batches.requests} requests in ${batches.statements} statements (largest ${batches.largest})`,
+  );
+  return {
+    api: await finish(pool, sides[0]),
+    batches,
+    sql: await finish(pool, sides[1]),
+    bare: await finish(pool, sides[2]),
+    bareBatched: await finish(pool, sides[3]),
+  };
 }

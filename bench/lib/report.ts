@@ -12,6 +12,7 @@ import {
   ALLOCATIONS,
   ALLOCATORS,
   DB_CONNECTIONS,
+  ROUNDS,
   TARGET_PER_SECOND,
   type Checks,
   type FigureC,
@@ -64,6 +65,13 @@ function rows(a: FigureA, b: KindResult[], c: FigureC, g: FigureG): Row[] {
       met: yes(k.api.p99 <= TARGETS.listP99Ms),
     });
   }
+  out.push(...cRows(c), gRow(g));
+  return out;
+}
+
+/** Figure C's rows (also printed alone by `BENCH_ONLY=C`). */
+function cRows(c: FigureC): Row[] {
+  const out: Row[] = [];
   out.push({
     figure: `C1. ${int(ALLOCATIONS)} allocations (count 1), ${ALLOCATORS} concurrent allocators`,
     ours: `${int(c.api.perSecond)} /s (${secs(c.api.seconds)})`,
@@ -73,10 +81,18 @@ function rows(a: FigureA, b: KindResult[], c: FigureC, g: FigureG): Row[] {
     met: yes(c.api.perSecond >= TARGET_PER_SECOND),
   });
   out.push({
-    figure: `C3. the same ${int(ALLOCATIONS)} allocations, ${ALLOCATORS} clients, vs the same statement behind a bare Fastify route`,
-    ours: `${int(c.api.perSecond)} /s`,
+    figure: `C3. the same ${int(ALLOCATIONS)} allocations, ${ALLOCATORS} clients, vs one statement per request behind a bare Fastify route`,
+    ours: `${int(c.api.perSecond)} /s (${int(c.batches.requests)} requests in ${int(c.batches.statements)} statements, largest ${c.batches.largest})`,
     baseline: `${int(c.bare.perSecond)} /s (bare route: allocateInOneStatement, no auth, hooks or schemas; ${c.bare.checks.ok ? 'checks ok' : 'CHECKS FAILED'})`,
     ratio: `${ratio(c.bare.perSecond / c.api.perSecond)} (ours = ${((c.api.perSecond / c.bare.perSecond) * 100).toFixed(0)} % of bare)`,
+    target: 'information: what group commit gains',
+    met: '',
+  });
+  out.push({
+    figure: `C4. the same ${int(ALLOCATIONS)} allocations, ${ALLOCATORS} clients, vs the same group commit behind a bare Fastify route`,
+    ours: `${int(c.api.perSecond)} /s`,
+    baseline: `${int(c.bareBatched.perSecond)} /s (bare route: the allocation batcher, no auth, hooks or schemas; ${c.bareBatched.checks.ok ? 'checks ok' : 'CHECKS FAILED'})`,
+    ratio: `${ratio(c.bareBatched.perSecond / c.api.perSecond)} (ours = ${((c.api.perSecond / c.bareBatched.perSecond) * 100).toFixed(0)} % of bare)`,
     target: 'information: the HTTP floor of C1',
     met: '',
   });
@@ -94,15 +110,22 @@ function rows(a: FigureA, b: KindResult[], c: FigureC, g: FigureG): Row[] {
     target: `0 doubles, reserved +${int(ALLOCATIONS)}`,
     met: yes(c.api.checks.ok),
   });
-  out.push({
+  return out;
+}
+
+function gRow(g: FigureG): Row {
+  return {
     figure: `G1. GET /api/v1/numbers/{e164}, ${g.clients} concurrent keep-alive clients, ${int(g.requests)} requests each side`,
     ours: `${int(g.ours.perSecond)} /s`,
     baseline: `${int(g.bare.perSecond)} /s (bare Fastify route, same query, pool and JSON${g.sameJson ? '' : ' — BODIES DIFFERED'})`,
     ratio: `${ratio(g.bare.perSecond / g.ours.perSecond)} (ours = ${(g.share * 100).toFixed(0)} % of bare)`,
     target: `≥ ${(TARGET_SHARE * 100).toFixed(0)} % of bare`,
     met: yes(g.share >= TARGET_SHARE && g.sameJson),
-  });
-  return out;
+  };
+}
+
+export function tableC(c: FigureC): string {
+  return table(cRows(c));
 }
 
 function table(rs: Row[]): string {
@@ -152,7 +175,7 @@ const notes = (
   worker) and is called over real HTTP on 127.0.0.1 with keep-alive sockets, so on this 2-core
   machine the HTTP client, Numbat and PostgreSQL share the same CPUs.
 - A: one run each, after a CHECKPOINT. Ours inserts into the real \`numbers\` table
-  (${a.schema.indexes} indexes including the primary key and ${a.schema.gin} GIN trigram,
+  (${a.schema.indexes} indexes including the primary key and ${a.schema.gin} GIN (digit grams, 0012),
   ${a.schema.foreignKeys} foreign keys, ${a.schema.checks} checks) in one transaction with the
   range row and its audit event, then counts utilisation for the reply.
 - Before B and C: 5 customers, 10,000 numbers each allocated through the API (1,000 a call,
@@ -162,14 +185,20 @@ const notes = (
   the same list is sent through the API and as SQL, taking turns request by request. The SQL is
   the text \`listNumbers\` (src/numbers/numbers.list.ts) compiles, sent with pg; an unmeasured
   SQL pass warms the caches first. API time = request sent → whole body received.
-- C: VACUUM ANALYZE before each side. ${ALLOCATORS} concurrent callers on each side: keep-alive
+- C: the four sides (ours, SQL baseline, C3's and C4's bare routes) take turns in ${ROUNDS} rounds of
+  ${int(ALLOCATIONS / ROUNDS)} (order reversed every other round; VACUUM ANALYZE before each round), so that
+  load from elsewhere falls on all alike. ${ALLOCATORS} concurrent callers on each side: keep-alive
   HTTP clients against Numbat (pool of ${DB_CONNECTIONS}), and callers sharing a pg pool of
   ${DB_CONNECTIONS} connections for the baseline. The baseline writes no audit events; ours
   checks R-12 (holder active), writes one audit event per allocation and returns the full
-  number — all in one statement (numbers.repository allocateInOneStatement). C3 runs that same
-  statement behind a bare Fastify route (lib/bare.ts) with the same 50 clients: the difference
-  between C3 and the SQL baseline is the cost of HTTP on this machine, between C1 and C3 that of
-  Numbat's stack (auth, validation, hooks, service).
+  number. Ours uses group commit (src/numbers/allocation-batcher.ts): requests with the same
+  pool filter that arrive while the previous allocate statement runs go together in the next
+  one (numbers.repository allocateBatchInOneStatement: one pick, one transaction, one commit,
+  each request its own holder, numbers and audit events); a lone request goes at once, alone.
+  C3 runs one statement per request (allocateInOneStatement, Numbat's path before group
+  commit) behind a bare Fastify route (lib/bare.ts) with the same 50 clients; C4 runs the same
+  group commit as ours behind a bare route: the difference between C1 and C4 is the cost of
+  Numbat's stack (auth, validation, hooks, service). The SQL baseline has no HTTP at all.
 - G: the bare route is a second Fastify instance in the same process (no plugins, hooks, auth
   or schemas) calling the same \`getNumber\` on the same Kysely/pg pool and returning
   \`presentNumber\` of the row with its ETag; ours goes through everything a real request

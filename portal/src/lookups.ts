@@ -1,5 +1,5 @@
 /** Lists the pages share to show names instead of ids (customers, sites, ranges). */
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import {
   api,
   ok,
@@ -24,26 +24,31 @@ async function all<T>(
   return out;
 }
 
+/** The customer and site name look-ups (also prefetched at start-up, see prefetch.ts). */
+export const customersQuery = queryOptions({
+  queryKey: ['customers', 'all'],
+  staleTime: 60_000,
+  queryFn: () =>
+    all<CustomerDto>((cursor) =>
+      ok(api.GET('/api/v1/customers', { params: { query: { limit: 1000, cursor } } })),
+    ),
+});
+
+export const sitesQuery = queryOptions({
+  queryKey: ['sites', 'all'],
+  staleTime: 60_000,
+  queryFn: () =>
+    all<SiteDto>((cursor) =>
+      ok(api.GET('/api/v1/sites', { params: { query: { limit: 1000, cursor } } })),
+    ),
+});
+
 export function useCustomers() {
-  return useQuery({
-    queryKey: ['customers', 'all'],
-    staleTime: 60_000,
-    queryFn: () =>
-      all<CustomerDto>((cursor) =>
-        ok(api.GET('/api/v1/customers', { params: { query: { limit: 1000, cursor } } })),
-      ),
-  });
+  return useQuery(customersQuery);
 }
 
 export function useSites() {
-  return useQuery({
-    queryKey: ['sites', 'all'],
-    staleTime: 60_000,
-    queryFn: () =>
-      all<SiteDto>((cursor) =>
-        ok(api.GET('/api/v1/sites', { params: { query: { limit: 1000, cursor } } })),
-      ),
-  });
+  return useQuery(sitesQuery);
 }
 
 export function useRanges(enabled = true) {

@@ -6,6 +6,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiError } from './api/client';
 import { App } from './App';
+import { prefetchFirstScreen } from './prefetch';
 
 const theme = createTheme({
   primaryColor: 'indigo',
@@ -36,6 +37,9 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// Before the first render: the first screen's data travels with the session check.
+prefetchFirstScreen(queryClient);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -59,6 +59,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
         to: q.to ? new Date(q.to) : undefined,
         beforeId: before,
         limit: limit + 1,
+        scopedTo: own ?? undefined,
       });
       return toPage(rows, limit, presentAudit, (last) => String(last.id));
     },

@@ -14,6 +14,9 @@ import { sql as m0006 } from './migrations/0006_bulk_references.js';
 import { sql as m0007 } from './migrations/0007_sync.js';
 import { sql as m0008 } from './migrations/0008_bulk_references_all.js';
 import { sql as m0010 } from './migrations/0010_utilisation_history.js';
+import { sql as m0011 } from './migrations/0011_import_audit_links.js';
+import { sql as m0012 } from './migrations/0012_digit_grams.js';
+import { sql as m0013 } from './migrations/0013_range_checks.js';
 
 export interface Migration {
   id: number;
@@ -31,6 +34,9 @@ export const migrations: readonly Migration[] = [
   { id: 7, name: 'sync', sql: m0007 },
   { id: 8, name: 'bulk references all', sql: m0008 },
   { id: 10, name: 'utilisation history', sql: m0010 },
+  { id: 11, name: 'import audit links', sql: m0011 },
+  { id: 12, name: 'digit grams', sql: m0012 },
+  { id: 13, name: 'range checks', sql: m0013 },
 ];
 
 /** Arbitrary constant: the advisory lock key that serialises migrators. */

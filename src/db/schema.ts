@@ -217,6 +217,19 @@ export interface ImportCommitsTable {
   committed_at: Timestamp;
 }
 
+/** 0011: which numbers an `import.commit` audit event added, and for whom. */
+export interface ImportNumbersTable {
+  e164: string;
+  event_id: number;
+  customer_id: string | null;
+}
+
+/** 0011: the customers an `import.commit` audit event gave numbers to. */
+export interface ImportEventCustomersTable {
+  event_id: number;
+  customer_id: string;
+}
+
 export interface JobItemErrorsTable {
   job_id: string;
   seq: number;
@@ -349,6 +362,8 @@ export interface DB {
   job_item_errors: JobItemErrorsTable;
   job_files: JobFilesTable;
   import_commits: ImportCommitsTable;
+  import_numbers: ImportNumbersTable;
+  import_event_customers: ImportEventCustomersTable;
   customers: CustomersTable;
   sites: SitesTable;
   ranges: RangesTable;

@@ -6,9 +6,9 @@ import { customerScope } from '../auth/principal.js';
 import type { Db } from '../db/pool.js';
 import { principalOf } from '../http/auth.js';
 import { Country, errorResponses, Uuid } from '../http/schemas.js';
-import type { NumberListFilter } from '../numbers/numbers.list.js';
 import { Kind, Usage } from '../numbers/numbers.presenter.js';
-import { parseStatuses, parseSyncStates, SyncStateQuery } from '../numbers/numbers.routes.js';
+import { SyncStateQuery } from '../numbers/numbers.routes.js';
+import { listFilter } from '../numbers/numbers.list.js';
 import { streamNumbersCsv } from './exports.service.js';
 
 /** The filters of GET /api/v1/numbers (no paging: an export is everything they select). */
@@ -37,24 +37,6 @@ export const ExportQuery = Type.Object(
 );
 export type ExportQueryT = Static<typeof ExportQuery>;
 
-export function exportFilter(q: ExportQueryT, now: Date): NumberListFilter {
-  return {
-    status: parseStatuses(q.status),
-    holder: q.holder,
-    customerId: q.customerId,
-    siteId: q.siteId,
-    rangeId: q.rangeId,
-    country: q.country,
-    kind: q.kind,
-    usage: q.usage,
-    main: q.main,
-    locked: q.locked,
-    syncState: parseSyncStates(q.syncState),
-    q: q.q,
-    now,
-  };
-}
-
 /** An id no row has: a customer-scoped caller filtering on another customer gets an empty file. */
 const NOBODY = '00000000-0000-0000-0000-000000000000';
 
@@ -79,7 +61,7 @@ export const exportsRoutes: FastifyPluginAsyncTypebox<{
     async (req, reply) => {
       if (!pool) throw new Error('exports need the pg pool (AppOptions.pool)');
       const own = customerScope(principalOf(req));
-      const filter = exportFilter(req.query, now());
+      const filter = listFilter(req.query, now());
       if (own)
         filter.customerId = req.query.customerId && req.query.customerId !== own ? NOBODY : own;
       const stream = await streamNumbersCsv(pool, db, filter);

@@ -1,8 +1,9 @@
 /**
  * The only place with SQL for imports. Everything runs on one connection in
  * one transaction (the caller's `pg.PoolClient`): COPY into a temporary
- * staging table, set-based checks into a second one, then one merge into
- * `numbers` with its audit events and the R-50 commit marker. A kill at any
+ * staging table, set-based checks writing the invalid rows into a second
+ * one, then one `import.commit` audit event and one merge into `numbers` with
+ * each number's link to that event, and the R-50 commit marker. A kill at any
  * moment leaves either none of the rows (rolled back; temp tables vanish with
  * the session) or all of them (committed with the marker).
  */
@@ -41,7 +42,7 @@ export const STAGE_COLUMNS = [
 export async function createStage(c: pg.PoolClient): Promise<void> {
   // Sorts and hashes over a whole file stay in memory (the default 4 MB
   // spills a million rows to disk); only for this transaction.
-  await c.query(`SET LOCAL work_mem = '128MB'`);
+  await c.query(`SET LOCAL work_mem = '256MB'`);
   await c.query(`
     CREATE TEMP TABLE import_stage (
       line integer NOT NULL, input text, e164 text COLLATE "C", country text, kind text,
@@ -56,35 +57,6 @@ export async function createStage(c: pg.PoolClient): Promise<void> {
 export async function copyIntoStage(c: pg.PoolClient, lines: AsyncIterable<string>): Promise<void> {
   const sink = c.query(copyFrom(`COPY import_stage (${STAGE_COLUMNS.join(', ')}) FROM STDIN`));
   await pipeline(Readable.from(lines), sink);
-}
-
-/** Planner statistics for the staging table (temp tables are never auto-analyzed). */
-export async function analyzeStage(c: pg.PoolClient): Promise<void> {
-  await c.query('ANALYZE import_stage');
-}
-
-/** Whether any row names a civic address (else its joins are skipped). */
-export async function usesCivicAddresses(c: pg.PoolClient): Promise<boolean> {
-  const r = await c.query<{ any: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM import_stage WHERE civic_address_id IS NOT NULL) AS any`,
-  );
-  return r.rows[0]!.any;
-}
-
-/** The distinct site, range and customer references of the file, in one scan. */
-export async function distinctRefs(
-  c: pg.PoolClient,
-): Promise<{ sites: string[]; ranges: string[]; customers: string[] }> {
-  const r = await c.query<{ kind: 'site' | 'range' | 'customer'; ref: string }>(
-    `SELECT DISTINCT k.kind, k.ref
-     FROM import_stage s,
-       LATERAL (VALUES ('site', s.site_ref), ('range', s.range_ref), ('customer', s.customer_ref)) AS k(kind, ref)
-     WHERE s.err_code IS NULL AND k.ref IS NOT NULL
-       AND (s.site_ref IS NOT NULL OR s.range_ref IS NOT NULL OR s.customer_ref IS NOT NULL)`,
-  );
-  const out = { sites: [] as string[], ranges: [] as string[], customers: [] as string[] };
-  for (const row of r.rows) out[`${row.kind}s`].push(row.ref);
-  return out;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -163,102 +135,144 @@ function match<T extends { id: string }>(
 }
 
 /**
- * SPEC §4 checks that need the whole file or the database, set-based, into
- * `import_checked` (`code` null = the row will be imported).
+ * The file's references, resolved; null: no valid row names that kind (its
+ * join and checks are left out). An empty list still joins: every reference
+ * of that kind is unknown.
  */
-export async function checkStage(
-  c: pg.PoolClient,
-  refs: { sites: Resolved[]; ranges: Resolved[]; customers: Resolved[]; civic: boolean },
-): Promise<void> {
+export interface ResolvedRefs {
+  sites: Resolved[] | null;
+  ranges: Resolved[] | null;
+  customers: Resolved[] | null;
+  /** Some valid row names a civic address. */
+  civic: boolean;
+}
+
+/**
+ * The reference joins of the check and the merge, for the kinds the file
+ * uses: a join per kind costs a pass over every row, so a file without sites
+ * joins no sites and its `site_id` is a constant NULL. `params` holds the
+ * resolved sites, ranges and customers (jsonb) the joins name, in order.
+ */
+function refJoins(refs: ResolvedRefs, civic: boolean) {
+  const joins: string[] = [];
+  const params: string[] = [];
+  const param = (rows: Resolved[]) => `$${params.push(JSON.stringify(rows))}::jsonb`;
+  if (refs.sites)
+    joins.push(
+      `LEFT JOIN jsonb_to_recordset(${param(refs.sites)}) AS si(ref text, id uuid, country text) ON si.ref = s.site_ref`,
+    );
+  if (refs.ranges)
+    joins.push(
+      `LEFT JOIN jsonb_to_recordset(${param(refs.ranges)}) AS ra(ref text, id uuid, start text, "end" text) ON ra.ref = s.range_ref`,
+    );
+  if (refs.customers)
+    joins.push(
+      `LEFT JOIN jsonb_to_recordset(${param(refs.customers)}) AS cu(ref text, id uuid, status text) ON cu.ref = s.customer_ref`,
+    );
+  if (civic && refs.civic)
+    joins.push(`LEFT JOIN civic_addresses ca ON ca.id = s.civic_address_id::uuid
+      LEFT JOIN locations lo ON lo.id = s.location_id::uuid AND lo.civic_address_id = ca.id`);
+  return {
+    sql: joins.join('\n      '),
+    siteId: refs.sites ? 'si.id' : 'NULL::uuid',
+    rangeId: refs.ranges ? 'ra.id' : 'NULL::uuid',
+    customerId: refs.customers ? 'cu.id' : 'NULL::uuid',
+    params,
+  };
+}
+
+/**
+ * SPEC §4 checks that need the database, set-based, into `import_invalid`:
+ * every row that will not be imported, with its code and message (the rows
+ * refused in JS — R-2, field checks, duplicates inside the file — carry theirs
+ * from staging). Only invalid rows are written: the merge reads the valid ones
+ * straight from the staging table. The first failing check names the row.
+ */
+export async function checkStage(c: pg.PoolClient, refs: ResolvedRefs): Promise<void> {
+  const j = refJoins(refs, true);
+  // [condition, code, message] in the order the checks apply.
+  const checks: [string, string, string][] = [
+    ['s.err_code IS NOT NULL', 's.err_code', 's.err_message'],
+    ['n.e164 IS NOT NULL', "'ALREADY_EXISTS'", "format('%s is already in the inventory', s.e164)"],
+  ];
+  if (refs.sites)
+    checks.push(
+      [
+        's.site_ref IS NOT NULL AND si.id IS NULL',
+        "'UNKNOWN_SITE'",
+        `format('site "%s" not found', s.site_ref)`,
+      ],
+      [
+        'si.id IS NOT NULL AND si.country <> s.country',
+        "'COUNTRY_MISMATCH'",
+        `format('%s belongs to %s; site "%s" is in %s (R-3)', s.e164, s.country, s.site_ref, si.country)`,
+      ],
+    );
+  if (refs.ranges)
+    checks.push(
+      [
+        's.range_ref IS NOT NULL AND ra.id IS NULL',
+        "'UNKNOWN_RANGE'",
+        `format('range "%s" not found', s.range_ref)`,
+      ],
+      [
+        'ra.id IS NOT NULL AND NOT (length(s.e164) = length(ra.start) AND s.e164 BETWEEN ra.start AND ra."end")',
+        "'NOT_IN_RANGE'",
+        `format('%s is outside range "%s" (%s–%s)', s.e164, s.range_ref, ra.start, ra."end")`,
+      ],
+    );
+  if (refs.customers)
+    checks.push(
+      [
+        's.customer_ref IS NOT NULL AND cu.id IS NULL',
+        "'UNKNOWN_CUSTOMER'",
+        `format('customer "%s" not found', s.customer_ref)`,
+      ],
+      [
+        "cu.id IS NOT NULL AND cu.status <> 'active'",
+        "'HOLDER_NOT_ACTIVE'",
+        `format('customer "%s" is %s; numbers go only to active customers (R-12)', s.customer_ref, cu.status)`,
+      ],
+    );
+  if (refs.civic)
+    checks.push(
+      [
+        's.civic_address_id IS NOT NULL AND ca.id IS NULL',
+        "'UNKNOWN_CIVIC_ADDRESS'",
+        "format('civic address %s not found', s.civic_address_id)",
+      ],
+      [
+        `ca.id IS NOT NULL AND ca.customer_id IS NOT NULL AND ca.customer_id IS DISTINCT FROM ${j.customerId}`,
+        "'UNKNOWN_CIVIC_ADDRESS'",
+        "format('civic address %s belongs to another customer', s.civic_address_id)",
+      ],
+      [
+        's.location_id IS NOT NULL AND lo.id IS NULL',
+        "'UNKNOWN_LOCATION'",
+        "format('location %s is not a location of civic address %s', s.location_id, s.civic_address_id)",
+      ],
+    );
+  const pick = (k: 1 | 2) =>
+    `CASE ${checks.map((x) => `WHEN ${x[0]} THEN ${x[k]}`).join('\n        ')} END`;
   await c.query(
     `
-    CREATE TEMP TABLE import_checked ON COMMIT DROP AS
-    SELECT q.*,
-      CASE
-        WHEN q.err_code IS NOT NULL THEN q.err_code
-        WHEN q.first_line < q.line THEN 'DUPLICATE_IN_FILE'
-        WHEN q.held THEN 'ALREADY_EXISTS'
-        WHEN q.site_ref IS NOT NULL AND q.site_id IS NULL THEN 'UNKNOWN_SITE'
-        WHEN q.site_id IS NOT NULL AND q.site_country <> q.country THEN 'COUNTRY_MISMATCH'
-        WHEN q.range_ref IS NOT NULL AND q.range_id IS NULL THEN 'UNKNOWN_RANGE'
-        WHEN q.range_id IS NOT NULL AND NOT (length(q.e164) = length(q.range_start)
-          AND q.e164 BETWEEN q.range_start AND q.range_end) THEN 'NOT_IN_RANGE'
-        WHEN q.customer_ref IS NOT NULL AND q.customer_id IS NULL THEN 'UNKNOWN_CUSTOMER'
-        WHEN q.customer_id IS NOT NULL AND q.customer_status <> 'active' THEN 'HOLDER_NOT_ACTIVE'
-        WHEN q.civic_address_id IS NOT NULL AND q.address_id IS NULL THEN 'UNKNOWN_CIVIC_ADDRESS'
-        WHEN q.address_id IS NOT NULL AND q.address_customer IS NOT NULL
-          AND q.address_customer IS DISTINCT FROM q.customer_id THEN 'UNKNOWN_CIVIC_ADDRESS'
-        WHEN q.location_id IS NOT NULL AND q.location_found IS NULL THEN 'UNKNOWN_LOCATION'
-      END AS code,
-      CASE
-        WHEN q.err_code IS NOT NULL THEN q.err_message
-        WHEN q.first_line < q.line THEN format('%s also appears on line %s', q.e164, q.first_line)
-        WHEN q.held THEN format('%s is already in the inventory', q.e164)
-        WHEN q.site_ref IS NOT NULL AND q.site_id IS NULL THEN format('site "%s" not found', q.site_ref)
-        WHEN q.site_id IS NOT NULL AND q.site_country <> q.country
-          THEN format('%s belongs to %s; site "%s" is in %s (R-3)', q.e164, q.country, q.site_ref, q.site_country)
-        WHEN q.range_ref IS NOT NULL AND q.range_id IS NULL THEN format('range "%s" not found', q.range_ref)
-        WHEN q.range_id IS NOT NULL AND NOT (length(q.e164) = length(q.range_start)
-          AND q.e164 BETWEEN q.range_start AND q.range_end)
-          THEN format('%s is outside range "%s" (%s–%s)', q.e164, q.range_ref, q.range_start, q.range_end)
-        WHEN q.customer_ref IS NOT NULL AND q.customer_id IS NULL THEN format('customer "%s" not found', q.customer_ref)
-        WHEN q.customer_id IS NOT NULL AND q.customer_status <> 'active'
-          THEN format('customer "%s" is %s; numbers go only to active customers (R-12)', q.customer_ref, q.customer_status)
-        WHEN q.civic_address_id IS NOT NULL AND q.address_id IS NULL
-          THEN format('civic address %s not found', q.civic_address_id)
-        WHEN q.address_id IS NOT NULL AND q.address_customer IS NOT NULL
-          AND q.address_customer IS DISTINCT FROM q.customer_id
-          THEN format('civic address %s belongs to another customer', q.civic_address_id)
-        WHEN q.location_id IS NOT NULL AND q.location_found IS NULL
-          THEN format('location %s is not a location of civic address %s', q.location_id, q.civic_address_id)
-      END AS message
-    FROM (
-      SELECT s.*,
-        d.first_line,
-        n.e164 IS NOT NULL AS held,
-        si.id AS site_id, si.country AS site_country,
-        ra.id AS range_id, ra.start AS range_start, ra."end" AS range_end,
-        cu.id AS customer_id, cu.status AS customer_status,
-        ca.id AS address_id, ca.customer_id AS address_customer, lo.id AS location_found
+    CREATE TEMP TABLE import_invalid ON COMMIT DROP AS
+    SELECT line, input, code, message FROM (
+      SELECT s.line, s.input, ${pick(1)} AS code,
+        ${pick(2)} AS message
       FROM import_stage s
-      -- Duplicates by hash aggregate (no sort of the whole file): only the
-      -- numbers that appear more than once, with the line they first appear on.
-      LEFT JOIN (SELECT e164, min(line) AS first_line FROM import_stage
-                 WHERE e164 IS NOT NULL GROUP BY e164 HAVING count(*) > 1) d ON d.e164 = s.e164
       LEFT JOIN numbers n ON n.e164 = s.e164
-      ${
-        // Each join carries every column of the row: join only what the file uses.
-        refs.civic
-          ? `LEFT JOIN civic_addresses ca ON ca.id = s.civic_address_id::uuid
-             LEFT JOIN locations lo ON lo.id = s.location_id::uuid AND lo.civic_address_id = ca.id`
-          : `LEFT JOIN (SELECT NULL::uuid AS id, NULL::uuid AS customer_id) ca ON false
-             LEFT JOIN (SELECT NULL::uuid AS id) lo ON false`
-      }
-      ${
-        refs.sites.length
-          ? `LEFT JOIN jsonb_to_recordset($1::jsonb) AS si(ref text, id uuid, country text) ON si.ref = s.site_ref`
-          : `LEFT JOIN (SELECT NULL::uuid AS id, NULL::text AS country, $1::jsonb AS unused) si ON false`
-      }
-      ${
-        refs.ranges.length
-          ? `LEFT JOIN jsonb_to_recordset($2::jsonb) AS ra(ref text, id uuid, start text, "end" text) ON ra.ref = s.range_ref`
-          : `LEFT JOIN (SELECT NULL::uuid AS id, NULL::text AS start, NULL::text AS "end", $2::jsonb AS unused) ra ON false`
-      }
-      ${
-        refs.customers.length
-          ? `LEFT JOIN jsonb_to_recordset($3::jsonb) AS cu(ref text, id uuid, status text) ON cu.ref = s.customer_ref`
-          : `LEFT JOIN (SELECT NULL::uuid AS id, NULL::text AS status, $3::jsonb AS unused) cu ON false`
-      }
-    ) q`,
-    [JSON.stringify(refs.sites), JSON.stringify(refs.ranges), JSON.stringify(refs.customers)],
+      ${j.sql}
+    ) q
+    WHERE code IS NOT NULL`,
+    j.params,
   );
 }
 
-export async function counts(c: pg.PoolClient): Promise<{ rows: number; valid: number }> {
-  const r = await c.query<{ rows: number; valid: number }>(
-    `SELECT count(*)::int AS rows, count(*) FILTER (WHERE code IS NULL)::int AS valid FROM import_checked`,
-  );
-  return r.rows[0]!;
+/** How many rows the checks refused (the rest will be imported). */
+export async function countInvalid(c: pg.PoolClient): Promise<number> {
+  const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM import_invalid`);
+  return r.rows[0]!.n;
 }
 
 export interface InvalidRow {
@@ -270,8 +284,8 @@ export interface InvalidRow {
 
 export async function invalidRows(c: pg.PoolClient, limit: number): Promise<InvalidRow[]> {
   const r = await c.query<InvalidRow>(
-    `SELECT line, coalesce(input, '') AS number, code, message FROM import_checked
-     WHERE code IS NOT NULL ORDER BY line LIMIT $1`,
+    `SELECT line, coalesce(input, '') AS number, code, message FROM import_invalid
+     ORDER BY line LIMIT $1`,
     [limit],
   );
   return r.rows;
@@ -284,7 +298,7 @@ export async function invalidRowsToJobErrors(c: pg.PoolClient, jobId: string): P
     `INSERT INTO job_item_errors (job_id, seq, item, code, message)
      SELECT $1, row_number() OVER (ORDER BY line),
             format('line %s: %s', line, coalesce(input, '')), code, message
-     FROM import_checked WHERE code IS NOT NULL`,
+     FROM import_invalid`,
     [jobId],
   );
 }
@@ -309,8 +323,12 @@ export async function findCommit(
 }
 
 /**
- * R-50: the one set-based merge. Inserts every valid row into `numbers` and one
- * audit event per number in a single statement; returns how many were inserted.
+ * R-50: the one set-based merge. Inserts every valid row into `numbers` and
+ * links each inserted number to the import's one `import.commit` audit event
+ * (`eventId`, written first by auditImport) with the customer it went to, in a
+ * single statement; returns how many were inserted. The link (0011) replaces
+ * one `number.import` audit event per number: a number's history and the
+ * audit list join it (src/audit/audit.repository.ts).
  *
  * A plain INSERT (checkStage found every held number): a number inserted by
  * someone else since the check fails the statement with a unique violation on
@@ -319,8 +337,13 @@ export async function findCommit(
  * The trigram index takes the entries into its pending list for this
  * transaction only; cleanPendingTrigrams merges them after the commit.
  */
-export async function merge(c: pg.PoolClient, actor: Actor, jobId: string): Promise<number> {
+export async function merge(
+  c: pg.PoolClient,
+  eventId: number,
+  refs: ResolvedRefs,
+): Promise<number> {
   await c.query(`SET LOCAL gin_pending_list_limit = '1GB'`);
+  const j = refJoins(refs, false);
   const r = await c.query<{ n: number }>(
     `
     WITH ins AS (
@@ -331,26 +354,32 @@ export async function merge(c: pg.PoolClient, actor: Actor, jobId: string): Prom
       SELECT e164, country, kind, extension, range_id, site_id,
         CASE WHEN customer_id IS NULL THEN 'available' ELSE 'reserved' END,
         CASE WHEN customer_id IS NULL THEN NULL ELSE 'customer' END,
-        customer_id, locked, lock_reason, usage, capabilities, civic_address_id::uuid, location_id::uuid,
+        customer_id, locked, lock_reason, usage, capabilities, civic_address_id, location_id,
         custom_sip_header, sip_connection, calling_profile_id, cac_limit, service_info, 'import',
         CASE WHEN customer_id IS NULL THEN NULL ELSE now() END
-      FROM import_checked WHERE code IS NULL
-      ORDER BY e164
-      RETURNING e164, status, customer_id
-    ), aud AS (
-      INSERT INTO audit_events (principal_id, principal_name, source, ticket_id, request_id,
-        action, object_type, object_id, customer_id, changes)
-      SELECT $1, $2, 'import', $3, $4, 'number.import', 'number', e164, customer_id,
-        CASE WHEN customer_id IS NULL
-          THEN jsonb_build_object('status', jsonb_build_array(NULL, status), 'jobId', $5::text)
-          ELSE jsonb_build_object('status', jsonb_build_array(NULL, status), 'jobId', $5::text,
-            'holder', jsonb_build_array(NULL, jsonb_build_object('type', 'customer', 'customerId', customer_id)))
-        END
-      FROM ins
-      RETURNING 1
+      FROM (
+        SELECT s.e164, s.country, s.kind, s.extension, ${j.rangeId} AS range_id,
+          ${j.siteId} AS site_id, ${j.customerId} AS customer_id, s.locked, s.lock_reason,
+          s.usage, s.capabilities, s.civic_address_id::uuid AS civic_address_id,
+          s.location_id::uuid AS location_id, s.custom_sip_header, s.sip_connection,
+          s.calling_profile_id, s.cac_limit, s.service_info
+        FROM import_stage s
+        ${j.sql}
+        WHERE s.err_code IS NULL
+          AND NOT EXISTS (SELECT FROM import_invalid i WHERE i.line = s.line)
+        ORDER BY s.e164
+      ) v
+      RETURNING e164, customer_id
+    ), link AS (
+      INSERT INTO import_numbers (e164, event_id, customer_id)
+      SELECT e164, $${j.params.length + 1}::bigint, customer_id FROM ins
+      RETURNING customer_id
+    ), holders AS (
+      INSERT INTO import_event_customers (event_id, customer_id)
+      SELECT DISTINCT $${j.params.length + 1}::bigint, customer_id FROM link WHERE customer_id IS NOT NULL
     )
-    SELECT count(*)::int AS n FROM aud`,
-    [actor.principal.id, actor.principal.name, actor.ticketId, actor.requestId, jobId],
+    SELECT count(*)::int AS n FROM link`,
+    [...j.params, eventId],
   );
   return r.rows[0]!.n;
 }
@@ -363,7 +392,7 @@ export function isNumberTaken(err: unknown): boolean {
 
 /** Merge the trigram index's pending list (the merge's entries) into the index. */
 export async function cleanPendingTrigrams(c: pg.PoolClient): Promise<void> {
-  await c.query(`SELECT gin_clean_pending_list('numbers_e164_trgm'::regclass)`);
+  await c.query(`SELECT gin_clean_pending_list('numbers_digit_grams'::regclass)`);
 }
 
 export async function insertCommit(
@@ -379,17 +408,22 @@ export async function insertCommit(
   );
 }
 
-/** The one audit event of the import itself (SPEC §4), in the merge's transaction. */
+/**
+ * The one audit event of the import itself (SPEC §4), in the merge's
+ * transaction, written before the merge: its id is what each imported number
+ * links to. Returns that id.
+ */
 export async function auditImport(
   c: pg.PoolClient,
   actor: Actor,
   jobId: string,
   changes: Record<string, unknown>,
-): Promise<void> {
-  await c.query(
+): Promise<number> {
+  const r = await c.query<{ id: string }>(
     `INSERT INTO audit_events (principal_id, principal_name, source, ticket_id, request_id,
        action, object_type, object_id, customer_id, changes)
-     VALUES ($1, $2, 'import', $3, $4, 'import.commit', 'job', $5, NULL, $6)`,
+     VALUES ($1, $2, 'import', $3, $4, 'import.commit', 'job', $5, NULL, $6)
+     RETURNING id`,
     [
       actor.principal.id,
       actor.principal.name,
@@ -399,4 +433,5 @@ export async function auditImport(
       JSON.stringify(changes),
     ],
   );
+  return Number(r.rows[0]!.id);
 }

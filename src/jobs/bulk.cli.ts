@@ -5,19 +5,13 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { pipeline } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { Actor } from '../actor.js';
 import { loadConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
-import { exportFilter } from '../exports/exports.routes.js';
-import { streamNumbersCsv } from '../exports/exports.service.js';
-import { IMPORT_JOB, importOutcome } from '../imports/imports.job.js';
-import { runImport } from '../imports/imports.service.js';
-import { countNumbers } from '../numbers/numbers.list.js';
+import type { ExportCliOptions } from '../exports/exports.cli.js';
 import { finishJob, heartbeat, insertJob, setProgress } from './jobs.repository.js';
-import { startJobWorker } from './run-worker.js';
 
 const LEASE_MS = 30_000;
 
@@ -52,6 +46,9 @@ interface ImportCliOptions {
 }
 
 async function importFile(actorBase: Actor, file: string, o: ImportCliOptions): Promise<number> {
+  // Loaded by the command that needs them: each command starts with only its own modules.
+  const { IMPORT_JOB, importOutcome } = await import('../imports/imports.job.js');
+  const { runImport } = await import('../imports/imports.service.js');
   const size = fs.statSync(file).size;
   const database = await open();
   const actor: Actor = { ...actorBase, ticketId: o.ticket ?? null };
@@ -140,57 +137,6 @@ async function importFile(actorBase: Actor, file: string, o: ImportCliOptions): 
   }
 }
 
-interface ExportCliOptions {
-  status?: string;
-  holder?: 'operator' | 'customer' | 'none';
-  customer?: string;
-  site?: string;
-  range?: string;
-  country?: string;
-  kind?: string;
-  usage?: string;
-  main?: boolean;
-  locked?: boolean;
-  q?: string;
-}
-
-async function exportNumbers(o: ExportCliOptions): Promise<void> {
-  const database = await open();
-  try {
-    const filter = exportFilter(
-      {
-        status: o.status,
-        holder: o.holder,
-        customerId: o.customer,
-        siteId: o.site,
-        rangeId: o.range,
-        country: o.country?.toUpperCase(),
-        kind: o.kind as never,
-        usage: o.usage as never,
-        main: o.main,
-        locked: o.locked,
-        q: o.q,
-      },
-      new Date(),
-    );
-    const progress = process.stderr.isTTY
-      ? bar(await countNumbers(database.db, filter), 'numbers')
-      : null;
-    const stream = await streamNumbersCsv(database.pool, database.db, filter);
-    let rows = -1; // the header line
-    if (progress) {
-      stream.on('data', (chunk: Buffer) => {
-        for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) rows++;
-        progress.update(Math.max(rows, 0));
-      });
-    }
-    await pipeline(stream, process.stdout);
-    progress?.stop();
-  } finally {
-    await database.close();
-  }
-}
-
 const bool = (v: string) => {
   if (v === 'true') return true;
   if (v === 'false') return false;
@@ -227,6 +173,7 @@ export function registerBulkCommands(program: Command, cliActor: Actor): void {
     .option('--locked <bool>', 'locked (true) or unlocked (false)', bool)
     .option('--q <digits>', 'digits anywhere in the number')
     .action(async (o: ExportCliOptions) => {
+      const { exportNumbers } = await import('../exports/exports.cli.js');
       await exportNumbers(o);
     });
 
@@ -236,6 +183,7 @@ export function registerBulkCommands(program: Command, cliActor: Actor): void {
     .action(async () => {
       const config = loadConfig();
       const database = await open();
+      const { startJobWorker } = await import('./run-worker.js');
       const worker = startJobWorker(database, config, (m, err) =>
         console.error(m, err instanceof Error ? err.message : (err ?? '')),
       );

@@ -7,6 +7,8 @@ import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Db } from '../db/pool.js';
 import type { DB, SyncState } from '../db/schema.js';
 import type { Status } from '../domain/lifecycle.js';
+import { syncStates } from '../domain/platform.js';
+import { AppError } from '../http/errors.js';
 import type { NumberRow } from './numbers.repository.js';
 
 export interface NumberListFilter {
@@ -29,6 +31,61 @@ export interface NumberListFilter {
 
 type Q = SelectQueryBuilder<DB, 'numbers', NumberRow>;
 
+/*
+ * The query-string parsers of the list filters, here beside the filter (not in
+ * numbers.routes.ts) so that `numbat export` loads them without the route
+ * modules (CLI start-up time, docs/decisions.md).
+ */
+const statuses: readonly Status[] = ['available', 'coolingOff', 'reserved', 'active', 'assigned'];
+
+export function parseStatuses(text: string | undefined): Status[] | undefined {
+  if (!text) return undefined;
+  const list = text.split(',').map((s) => s.trim());
+  const bad = list.filter((s) => !(statuses as readonly string[]).includes(s));
+  if (bad.length) {
+    throw new AppError('VALIDATION_FAILED', `unknown status ${bad.join(', ')}`, {}, [
+      { field: 'status', message: `one or more of ${statuses.join(', ')}` },
+    ]);
+  }
+  return list as Status[];
+}
+
+export function parseSyncStates(text: string | undefined): SyncState[] | undefined {
+  if (!text) return undefined;
+  const list = text.split(',').map((s) => s.trim());
+  const bad = list.filter((s) => !(syncStates as readonly string[]).includes(s));
+  if (bad.length) {
+    throw new AppError('VALIDATION_FAILED', `unknown sync state ${bad.join(', ')}`, {}, [
+      { field: 'syncState', message: `one or more of ${syncStates.join(', ')}` },
+    ]);
+  }
+  return list as SyncState[];
+}
+
+/** The list filters as a query string carries them (GET /numbers, the CSV export, `numbat export`). */
+export type ListFilterQuery = Omit<NumberListFilter, 'status' | 'syncState' | 'now'> & {
+  status?: string | undefined;
+  syncState?: string | undefined;
+};
+
+export function listFilter(q: ListFilterQuery, now: Date): NumberListFilter {
+  return {
+    status: parseStatuses(q.status),
+    holder: q.holder,
+    customerId: q.customerId,
+    siteId: q.siteId,
+    rangeId: q.rangeId,
+    country: q.country,
+    kind: q.kind,
+    usage: q.usage,
+    main: q.main,
+    locked: q.locked,
+    syncState: parseSyncStates(q.syncState),
+    q: q.q,
+    now,
+  };
+}
+
 function statusCondition(eb: ExpressionBuilder<DB, 'numbers'>, s: Status, now: Date) {
   switch (s) {
     case 'available':
@@ -48,7 +105,43 @@ function statusCondition(eb: ExpressionBuilder<DB, 'numbers'>, s: Status, now: D
 /** LIKE wildcards never reach the pattern: the search is digits only. */
 export const searchDigits = (q: string) => q.replace(/\D/g, '');
 
-export function applyFilter(q: Q, f: NumberListFilter): Q {
+/** Window width of the digit-grams index numbers_digit_grams (migration 0012). */
+export const GRAM = 4;
+/** E.164: at most 15 digits after the '+'. */
+const MAX_DIGITS = 15;
+
+/**
+ * The keys of the digit-grams index (0012) that a number containing `digits`
+ * (GRAM or more) has, one key set per alignment: q's last digit at distance j
+ * from the number's last digit, j = 0 … 15 − |q|. Key = k × 10000 + the value
+ * of a 4-digit window whose last digit is at distance k. The windows cover q
+ * (every GRAM-th one and the last), so a number has all keys of an alignment
+ * exactly when it has q there: the index answer is exact, no false positives
+ * (a number shorter than the window never gets the key: trim_array in 0012).
+ */
+export function gramAlignments(digits: string): number[][] {
+  const m = digits.length;
+  if (m < GRAM || m > MAX_DIGITS) return [];
+  const cover: number[] = [];
+  for (let i = 0; i + GRAM <= m; i += GRAM) cover.push(i);
+  if (cover.at(-1) !== m - GRAM) cover.push(m - GRAM);
+  const out: number[][] = [];
+  for (let j = 0; j <= MAX_DIGITS - m; j++) {
+    out.push(cover.map((i) => (j + m - GRAM - i) * 10_000 + Number(digits.slice(i, i + GRAM))));
+  }
+  return out;
+}
+
+/**
+ * How a digits-anywhere search is written: `index` adds the digit-grams test
+ * (one `@>` per alignment, ORed: a BitmapOr of cheap GIN scans) beside the
+ * LIKE; `scan` only the LIKE, for walking the primary key in order, where
+ * evaluating the plpgsql grams function on every walked row would cost ~2 µs
+ * a row for nothing.
+ */
+export type SearchMode = 'index' | 'scan';
+
+export function applyFilter(q: Q, f: NumberListFilter, search: SearchMode = 'index'): Q {
   if (f.status?.length) {
     const statuses = f.status;
     q = q.where((eb) => eb.or(statuses.map((s) => statusCondition(eb, s, f.now))));
@@ -69,7 +162,23 @@ export function applyFilter(q: Q, f: NumberListFilter): Q {
     // "+44113…" is the start of a number: a prefix scan of the primary key
     // (~1 ms) instead of a search anywhere in the number.
     if (digits && f.q.trim().startsWith('+')) q = q.where('e164', 'like', `+${digits}%`);
-    else if (digits) q = q.where('e164', 'like', `%${digits}%`);
+    else if (digits.length > MAX_DIGITS) q = q.where(sql<boolean>`false`);
+    else if (digits) {
+      const alignments = search === 'index' ? gramAlignments(digits) : [];
+      if (alignments.length) {
+        q = q.where(
+          sql<boolean>`(${sql.join(
+            // An array literal as text: the CSV export inlines parameters (exports.repository sqlLiteral).
+            alignments.map(
+              (keys) => sql`number_digit_grams(e164) @> ${`{${keys.join(',')}}`}::int[]`,
+            ),
+            sql` OR `,
+          )})`,
+        );
+      }
+      // Kept with the grams test: the rule itself, and the filter of the walk.
+      q = q.where('e164', 'like', `%${digits}%`);
+    }
   }
   return q;
 }
@@ -109,49 +218,55 @@ async function estimatedRows(db: Db): Promise<number> {
 }
 
 /**
- * Relative cost of one expected match through the trigram index against one
- * row walked along the primary key: the GIN index returns ~10 candidates per
- * true match for 4–6 digits (trigrams are not positional), each a random heap
- * visit and a recheck, ~3 walked rows' worth.
+ * Relative cost of one expected match through the digit-grams index against
+ * one row walked along the primary key: the index answer is exact (0012), so a
+ * match costs one random heap visit and its share of the sort, a few walked
+ * rows' worth (measured at 10M numbers, see docs/decisions.md "Positional
+ * digit grams").
  */
-const TRIGRAM_COST_PER_MATCH = 30;
+const INDEX_COST_PER_MATCH = 4;
 
 /**
- * Whether a digits-anywhere search should go through the trigram index.
+ * Whether a digits-anywhere search should go through the digit-grams index
+ * (4 digits or more; shorter strings match too many numbers to be worth it).
  * Walking the primary key in order reads about rows × (limit + 1) / matches
- * rows before the page is full — cheap when matches are dense (short digit
- * strings), the whole table when they are rare. The trigram index costs in
- * proportion to the matches (all of them are fetched and sorted). Expected
- * matches ≈ rows × positions / 10^digits; take the cheaper side. Measured at
- * 1M numbers, 4–6 random digits: p99 64.8 ms walking, 9.9 ms through the
- * trigram index; at 10M, 4 digits (~12,000 matches) walk faster and 5–6
- * digits go to the index (bench/results/latest.md, B3).
+ * rows before the page is full — cheap when matches are dense, the whole table
+ * when they are rare. The index costs in proportion to the matches (all of
+ * them are fetched and sorted). Expected matches ≈ rows × positions /
+ * 10^digits; take the cheaper side: at 1M and 10M numbers every 4–15-digit
+ * search goes to the index, at 100M a 4-digit one walks.
  */
-async function preferTrigram(db: Db, f: NumberListFilter, limit: number): Promise<boolean> {
+export async function preferIndex(db: Db, f: NumberListFilter, limit: number): Promise<boolean> {
   if (!f.q || f.q.trim().startsWith('+')) return false;
   const digits = searchDigits(f.q);
-  if (digits.length < 3) return false;
+  if (gramAlignments(digits).length === 0) return false;
   const rows = await estimatedRows(db);
   const positions = Math.max(1, 16 - digits.length);
   const matches = Math.max(1, (rows * positions) / 10 ** digits.length);
   const walked = Math.min(rows, (rows * (limit + 1)) / matches);
-  return TRIGRAM_COST_PER_MATCH * matches < walked;
+  return INDEX_COST_PER_MATCH * matches < walked;
 }
 
 /**
  * Planner settings for the list query, where the planner's estimates are
  * known to mislead it (each measured in bench/results/latest.md, B1 and B3):
  * - LIKE '%digits%' cannot be estimated, and the planner keeps walking the
- *   primary key; for rare digit strings, steer it to the trigram index.
+ *   primary key; for rare digit strings, steer it to the digit-grams index
+ *   (bitmap scans only), without parallel workers: starting one costs more
+ *   (~20 ms on a busy 2-core machine) than the whole exact search.
  * - A customer's numbers of one status: the planner multiplies the two
  *   selectivities as if independent (at 10M numbers it expects 36 of a
  *   customer's 7,000 reserved numbers), and bitmap-ANDs the customer and status
  *   indexes, fetching and sorting every match (10 ms). The customer index is
  *   already in e164 order: walking it stops after one page (0.1 ms).
  */
-async function steering(db: Db, f: NumberListFilter, limit: number): Promise<string[]> {
-  if (await preferTrigram(db, f, limit)) {
-    return ['SET LOCAL enable_indexscan = off', 'SET LOCAL enable_seqscan = off'];
+function steering(f: NumberListFilter, search: SearchMode): string[] {
+  if (f.q && search === 'index' && gramAlignments(searchDigits(f.q)).length) {
+    return [
+      'SET LOCAL enable_indexscan = off',
+      'SET LOCAL enable_seqscan = off',
+      'SET LOCAL max_parallel_workers_per_gather = 0',
+    ];
   }
   if (f.customerId && !f.q) return ['SET LOCAL enable_bitmapscan = off'];
   return [];
@@ -174,15 +289,16 @@ export async function listNumbers(
   f: NumberListFilter,
   page: { limit: number; after?: string | undefined; desc: boolean },
 ): Promise<Page> {
+  const search: SearchMode = (await preferIndex(db, f, page.limit)) ? 'index' : 'scan';
   const run = (exec: Db) => {
-    let q = applyFilter(exec.selectFrom('numbers').selectAll(), f);
+    let q = applyFilter(exec.selectFrom('numbers').selectAll(), f, search);
     if (page.after !== undefined) q = q.where('e164', page.desc ? '<' : '>', page.after);
     return q
       .orderBy('e164', page.desc ? 'desc' : 'asc')
       .limit(page.limit + 1)
       .execute();
   };
-  const rows = await withPlannerSettings(db, await steering(db, f, page.limit), run);
+  const rows = await withPlannerSettings(db, steering(f, search), run);
   const more = rows.length > page.limit;
   if (more) rows.pop();
   const last = rows.at(-1);

@@ -70,7 +70,9 @@ export interface PoolFilter {
 /**
  * Available, unlocked, not cooling off, no pending operation — lowest first.
  * SKIP LOCKED lets concurrent allocators take different numbers instead of
- * queueing behind each other (and never the same one).
+ * queueing behind each other (and never the same one). The one-statement
+ * allocations (`allocateStatement`, `allocateBatchStatement`) repeat this
+ * pick word for word: keep the three in step.
  */
 export function pickAvailable(trx: Transaction<DB>, f: PoolFilter): Promise<NumberRow[]> {
   let q = trx
@@ -172,8 +174,10 @@ function allocateStatement(f: PoolFilter, customer: boolean): { name: string; te
 }
 
 /**
- * The common case of POST /numbers/allocate in ONE statement (one round trip,
- * its own transaction): pick `count` numbers exactly as `pickAvailable` does
+ * A POST /numbers/allocate of more numbers than the group commit takes
+ * (allocation-batcher.ts MAX_BATCHED_COUNT; smaller ones share
+ * `allocateBatchInOneStatement`) in ONE statement (one round trip, its own
+ * transaction): pick `count` numbers exactly as `pickAvailable` does
  * (R-10 not cooling off, R-11 not locked, R-13 no pending operation; SKIP
  * LOCKED keeps concurrent allocators apart), check R-12 (the customer is
  * active), reserve them for `holder` as `applyUpdates` would, and write their
@@ -225,6 +229,167 @@ export async function allocateInOneStatement(
     : (await db.executeQuery<Row>(CompiledQuery.raw(st.text, values))).rows;
   if (rows.length === 0) return null;
   return rows.map(({ before_cooling_off_until: _, ...row }) => row);
+}
+
+/** One request of `allocateBatchInOneStatement`: its own holder, count and actor. */
+export interface BatchRequest {
+  actor: Actor;
+  holder: Holder;
+  count: number;
+}
+
+const batchStatements = new Map<string, { name: string; text: string }>();
+/** Batches up to this many numbers in all run as named statements (one per total). */
+const BATCH_NAMED_MAX_TOTAL = 64;
+
+/**
+ * The SQL of `allocateBatchInOneStatement` for one filter shape and total.
+ * The pick is `pickAvailable`'s (and `allocateStatement`'s), word for word:
+ * keep the three in step. $1 is now; $2..$10 are per-request arrays; the
+ * optional filters follow in order, as in `allocateStatement`.
+ */
+function allocateBatchStatement(f: Omit<PoolFilter, 'count'>, total: number) {
+  const optional: [boolean, string][] = [
+    [!!f.siteId, 'site_id = $?::uuid'],
+    [!!f.rangeId, 'range_id = $?::uuid'],
+    [!!f.country, 'country = $?::text'],
+    [!!f.kinds?.length, 'kind = ANY($?::text[])'],
+  ];
+  if (!Number.isSafeInteger(total) || total < 1) throw new RangeError(`total ${total}`);
+  const key = optional.map(([on]) => (on ? '1' : '0')).join('') + String(total);
+  let st = batchStatements.get(key);
+  if (st) return st;
+  let n = 10;
+  const filters = optional
+    .filter(([on]) => on)
+    .map(([, cond]) => `AND ${cond.replace('$?', `$${++n}`)}`)
+    .join(' ');
+  // req: the requests in arrival order (idx from 1). ok: those whose holder is
+  // active (R-12), each with the offset of its first number among the picked.
+  // served: requests all of whose numbers were picked and are plain (no main
+  // number, no holder) — the others change nothing and take the general path.
+  const text = `
+    WITH req AS (
+      SELECT * FROM unnest($2::int[], $3::text[], $4::uuid[], $5::jsonb[], $6::text[],
+                           $7::text[], $8::text[], $9::text[], $10::text[])
+        WITH ORDINALITY AS r(cnt, holder_type, customer_id, holder, principal_id,
+                             principal_name, source, ticket_id, request_id, idx)
+    ),
+    ok AS MATERIALIZED (
+      SELECT r.*, sum(r.cnt) OVER (ORDER BY r.idx) - r.cnt AS start_rn
+      FROM req r
+      WHERE r.holder_type = 'operator'
+         OR EXISTS (SELECT 1 FROM customers c WHERE c.id = r.customer_id AND c.status = 'active')
+    ),
+    picked AS MATERIALIZED (
+      SELECT * FROM numbers
+      WHERE status = 'available' AND NOT locked AND pending_job_id IS NULL
+        AND (cooling_off_until IS NULL OR cooling_off_until <= $1::timestamptz) ${filters}
+      ORDER BY e164 LIMIT ${total}
+      FOR UPDATE SKIP LOCKED
+    ),
+    numbered AS MATERIALIZED (
+      SELECT p.e164, p.cooling_off_until, p.main_number OR p.holder_type IS NOT NULL AS unusual,
+             row_number() OVER (ORDER BY p.e164) - 1 AS rn
+      FROM picked p
+    ),
+    assigned AS MATERIALIZED (
+      SELECT n.e164, n.cooling_off_until AS before_cooling_off_until, o.*
+      FROM numbered n JOIN ok o ON n.rn >= o.start_rn AND n.rn < o.start_rn + o.cnt
+      WHERE o.start_rn + o.cnt <= (SELECT count(*) FROM numbered)
+        AND NOT EXISTS (SELECT 1 FROM numbered x
+                        WHERE x.unusual AND x.rn >= o.start_rn AND x.rn < o.start_rn + o.cnt)
+    ),
+    upd AS (
+      UPDATE numbers n SET
+        status = 'reserved', holder_type = a.holder_type, customer_id = a.customer_id,
+        cooling_off_until = NULL, acquired_at = $1::timestamptz,
+        updated_at = now(), version = n.version + 1,
+        service_id = CASE WHEN a.customer_id IS NOT DISTINCT FROM n.customer_id THEN n.service_id END,
+        civic_address_id =
+          CASE WHEN a.customer_id IS NOT DISTINCT FROM n.customer_id THEN n.civic_address_id END,
+        location_id = CASE WHEN a.customer_id IS NOT DISTINCT FROM n.customer_id THEN n.location_id END,
+        customer_may_update = a.customer_id IS NOT DISTINCT FROM n.customer_id AND n.customer_may_update
+      FROM assigned a
+      WHERE n.e164 = a.e164
+      RETURNING n.*, a.idx AS batch_idx
+    ),
+    audit AS (
+      INSERT INTO audit_events
+        (principal_id, principal_name, source, ticket_id, request_id,
+         action, object_type, object_id, customer_id, changes)
+      SELECT a.principal_id, a.principal_name, a.source, a.ticket_id, a.request_id,
+             'number.allocate', 'number', a.e164, a.customer_id,
+             jsonb_build_object(
+               'status', jsonb_build_array('available', 'reserved'),
+               'holder', jsonb_build_array(NULL::jsonb, a.holder))
+             || CASE WHEN a.before_cooling_off_until IS NULL THEN '{}'::jsonb
+                ELSE jsonb_build_object('coolingOffUntil', jsonb_build_array(
+                  to_char(a.before_cooling_off_until AT TIME ZONE 'UTC',
+                          'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                  NULL::text)) END
+      FROM assigned a JOIN upd u ON u.e164 = a.e164
+      ORDER BY a.idx, a.e164
+    )
+    SELECT * FROM upd ORDER BY batch_idx, e164`;
+  st = { name: total <= BATCH_NAMED_MAX_TOTAL ? `numbat_allocate_batch_${key}` : '', text };
+  if (st.name) batchStatements.set(key, st);
+  return st;
+}
+
+/**
+ * Many POST /numbers/allocate requests with the same pool filter in ONE
+ * statement (one round trip, one transaction, one commit): the group commit
+ * of src/numbers/allocation-batcher.ts. Picks the requests' numbers together
+ * exactly as `pickAvailable` does (R-10, R-11, R-13; SKIP LOCKED), hands them
+ * out in request order, lowest first, and reserves each request's numbers for
+ * its own holder with its own `number.allocate` audit events (its own actor:
+ * principal, source, ticket, request id) — the same rows and events as
+ * `allocateInOneStatement` would write for that request alone.
+ *
+ * A request gets all its numbers or none (R-12 holder not active, too few
+ * numbers left for it, a main number or a number still carrying a holder
+ * among its share): its slot in the answer is then null, nothing was changed
+ * for it, and the caller takes the general path for it, which gives the
+ * precise answer. One request's refusal never fails another's.
+ */
+export async function allocateBatchInOneStatement(
+  db: Db,
+  requests: readonly BatchRequest[],
+  f: Omit<PoolFilter, 'count'>,
+): Promise<(NumberRow[] | null)[]> {
+  if (requests.length === 0) return [];
+  const total = requests.reduce((s, r) => s + r.count, 0);
+  const st = allocateBatchStatement(f, total);
+  const col = <T>(fn: (r: BatchRequest) => T) => requests.map(fn);
+  const values: unknown[] = [
+    f.now.toISOString(),
+    col((r) => r.count),
+    col((r) => r.holder.type),
+    col((r) => (r.holder.type === 'customer' ? r.holder.customerId : null)),
+    col((r) => JSON.stringify(r.holder)),
+    col((r) => r.actor.principal.id),
+    col((r) => r.actor.principal.name),
+    col((r) => r.actor.source),
+    col((r) => r.actor.ticketId),
+    col((r) => r.actor.requestId),
+  ];
+  if (f.siteId) values.push(f.siteId);
+  if (f.rangeId) values.push(f.rangeId);
+  if (f.country) values.push(f.country);
+  if (f.kinds?.length) values.push([...f.kinds]);
+  type Row = NumberRow & { batch_idx: number | string };
+  const pool = poolOf(db);
+  const rows = pool
+    ? (
+        await pool.query<Row>(
+          st.name ? { name: st.name, text: st.text, values } : { text: st.text, values },
+        )
+      ).rows
+    : (await db.executeQuery<Row>(CompiledQuery.raw(st.text, values))).rows;
+  const out: (NumberRow[] | null)[] = requests.map(() => null);
+  for (const { batch_idx, ...row } of rows) (out[Number(batch_idx) - 1] ??= []).push(row);
+  return out;
 }
 
 /** The columns a lifecycle action may change. */

@@ -3,16 +3,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { actorOf, principalOf } from '../http/auth.js';
 import { AppError } from '../http/errors.js';
-import { syncStates, type SyncState } from '../domain/platform.js';
+import { syncStates } from '../domain/platform.js';
 import { customerScope } from '../auth/principal.js';
 import { numberHistory } from '../audit/audit.repository.js';
 import { presentAudit, AuditEventSchema } from '../audit/audit.presenter.js';
-import {
-  actionTypes,
-  type Action,
-  type ActionType,
-  type Status as StatusT,
-} from '../domain/lifecycle.js';
+import { actionTypes, type Action, type ActionType } from '../domain/lifecycle.js';
 import {
   Country,
   errorResponses,
@@ -24,7 +19,7 @@ import {
   StringEnum,
   Uuid,
 } from '../http/schemas.js';
-import { countNumbers, decodeCursor, listNumbers, type NumberListFilter } from './numbers.list.js';
+import { countNumbers, decodeCursor, listFilter, listNumbers } from './numbers.list.js';
 import {
   Assignment,
   Capability,
@@ -95,18 +90,6 @@ export const SyncStateQuery = Type.String({
   description: `Platform sync states, comma-separated: ${syncStates.join(', ')}`,
 });
 
-export function parseSyncStates(text: string | undefined): SyncState[] | undefined {
-  if (!text) return undefined;
-  const list = text.split(',').map((s) => s.trim());
-  const bad = list.filter((s) => !(syncStates as readonly string[]).includes(s));
-  if (bad.length) {
-    throw new AppError('VALIDATION_FAILED', `unknown sync state ${bad.join(', ')}`, {}, [
-      { field: 'syncState', message: `one or more of ${syncStates.join(', ')}` },
-    ]);
-  }
-  return list as SyncState[];
-}
-
 const ListQuery = Type.Object(
   {
     ...PageQuery,
@@ -133,20 +116,6 @@ const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const statuses: readonly StatusT[] = ['available', 'coolingOff', 'reserved', 'active', 'assigned'];
-
-export function parseStatuses(text: string | undefined): StatusT[] | undefined {
-  if (!text) return undefined;
-  const list = text.split(',').map((s) => s.trim());
-  const bad = list.filter((s) => !(statuses as readonly string[]).includes(s));
-  if (bad.length) {
-    throw new AppError('VALIDATION_FAILED', `unknown status ${bad.join(', ')}`, {}, [
-      { field: 'status', message: `one or more of ${statuses.join(', ')}` },
-    ]);
-  }
-  return list as StatusT[];
-}
 
 const NewNumberBody = Type.Object(
   {
@@ -241,21 +210,7 @@ export const numbersRoutes: FastifyPluginAsyncTypebox<{
       const own = customerScope(principalOf(req));
       if (own && q.customerId && q.customerId !== own)
         return { items: [], nextCursor: null, ...(q.total ? { total: 0 } : {}) };
-      const filter: NumberListFilter = {
-        status: parseStatuses(q.status),
-        holder: q.holder,
-        customerId: own ?? q.customerId,
-        siteId: q.siteId,
-        rangeId: q.rangeId,
-        country: q.country,
-        kind: q.kind,
-        usage: q.usage,
-        main: q.main,
-        locked: q.locked,
-        syncState: parseSyncStates(q.syncState),
-        q: q.q,
-        now: now(),
-      };
+      const filter = listFilter({ ...q, customerId: own ?? q.customerId }, now());
       const desc = q.sort === '-e164';
       let after: string | undefined;
       if (q.cursor) {

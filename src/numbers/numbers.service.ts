@@ -20,6 +20,7 @@ import {
 import { AppError, errorSummary, notFound, type FieldError } from '../http/errors.js';
 import { checkNumberPatch } from '../services/number-platform.js';
 import * as repo from './numbers.repository.js';
+import { createAllocationBatcher, MAX_BATCHED_COUNT } from './allocation-batcher.js';
 import { needsUpstreamRelease, requestUpstreamRelease } from '../sync/upstream-release.js';
 import type { NumberRow } from './numbers.repository.js';
 
@@ -116,6 +117,8 @@ const customerOf = (s: NumberState) => (s.holder?.type === 'customer' ? s.holder
 
 export function createNumbersService(deps: NumbersDeps) {
   const { db } = deps;
+  /** Group commit of concurrent pool allocations (allocateFromPool). */
+  const batcher = createAllocationBatcher(db, deps.now);
 
   /** The context the lifecycle rules need, loaded once for a whole batch. */
   async function loadContext(
@@ -466,13 +469,16 @@ export function createNumbersService(deps: NumbersDeps) {
     ): Promise<NumberRow[]> {
       const action: Action = { type: 'allocate', holder };
       assertActionAllowed(actor.principal, action);
-      // The common case in one round trip (pick, R-12 check, update, audit);
-      // anything else (too few numbers, a refusal, a main number) falls
-      // through to the general path below, which gives the precise answer.
-      const fast = await repo.allocateInOneStatement(db, actor, holder, {
-        ...filter,
-        now: deps.now(),
-      });
+      // The common case in one round trip (pick, R-12 check, update, audit),
+      // shared with the concurrent allocations of the same pool filter (group
+      // commit: allocation-batcher.ts); anything else (too few numbers, a
+      // refusal, a main number) falls through to the general path below, for
+      // this request alone, which gives the precise answer.
+      const { count, ...lane } = filter;
+      const fast =
+        count <= MAX_BATCHED_COUNT
+          ? await batcher.allocate({ actor, holder, count }, lane)
+          : await repo.allocateInOneStatement(db, actor, holder, { ...filter, now: deps.now() });
       if (fast) return fast;
       return inTransaction(async (trx) => {
         const rows = await repo.pickAvailable(trx, { ...filter, now: deps.now() });

@@ -26,7 +26,7 @@ export function overlapping(trx: Transaction<DB>, start: string, end: string) {
     .execute();
 }
 
-/** From this size on, a range defers its trigram entries and refreshes statistics. */
+/** From this size on, a range defers its search-index (digit grams) entries and refreshes statistics. */
 export const BULK_RANGE = 10_000;
 
 /**
@@ -55,7 +55,7 @@ export async function countExisting(
  * as an overlap. Speculative insertion would cost an extra index probe and WAL
  * record per row for a conflict that almost never happens.
  *
- * For a bulk range (BULK_RANGE numbers or more) the trigram GIN index takes the
+ * For a bulk range (BULK_RANGE numbers or more) the digit-grams GIN index (0012) takes the
  * new entries into its pending list for this transaction only (gin_pending_list_limit raised with SET LOCAL) instead of
  * merging them every 4 MB; cleanPendingTrigrams merges them after the reply.
  * Searches stay correct meanwhile (the pending list is scanned too).
@@ -81,9 +81,9 @@ export async function insertRangeNumbers(
   return Number(res.numAffectedRows ?? 0);
 }
 
-/** Merge the trigram index's pending list into the index (after a bulk insert). */
+/** Merge the digit-grams index's pending list into the index (after a bulk insert). */
 export async function cleanPendingTrigrams(db: Db): Promise<void> {
-  await sql`SELECT gin_clean_pending_list('numbers_e164_trgm'::regclass)`.execute(db);
+  await sql`SELECT gin_clean_pending_list('numbers_digit_grams'::regclass)`.execute(db);
 }
 
 export async function utilisation(
@@ -111,7 +111,26 @@ export async function utilisation(
   return out;
 }
 
-/** Refresh the planner's statistics of the numbers table. */
-export async function analyzeNumbers(db: Db | Transaction<DB>): Promise<void> {
-  await sql`ANALYZE numbers`.execute(db);
+/**
+ * Statistics target of the ANALYZE inside a bulk range's transaction: a sample
+ * of 300 × 10 = 3,000 rows instead of 30,000 (default 100).
+ */
+export const RANGE_ANALYZE_TARGET = 10;
+
+/**
+ * Refresh the planner's statistics of the numbers table, inside the range's
+ * transaction (so they count its own new rows).
+ *
+ * With a small sample (RANGE_ANALYZE_TARGET): what the first allocations
+ * right after a bulk range need is the table's new size and the rough share
+ * of each state, not 100-bucket histograms (measured at 1M rows, loaded
+ * machine: 0.07 s wall vs 1.07 s with the default target). The statement's
+ * inserts count as changes since this ANALYZE once it commits, so autovacuum
+ * analyzes the table again with the full target within its next round.
+ * An explicit SET STATISTICS on a column still wins over this default.
+ */
+export async function analyzeNumbers(trx: Transaction<DB>): Promise<void> {
+  // SET LOCAL: back to the default at commit or rollback.
+  await sql`SET LOCAL default_statistics_target = ${sql.lit(RANGE_ANALYZE_TARGET)}`.execute(trx);
+  await sql`ANALYZE numbers`.execute(trx);
 }

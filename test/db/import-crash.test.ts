@@ -50,8 +50,9 @@ function startImport(): { child: ChildProcess; exited: Promise<number | null> } 
 async function imported(): Promise<{ numbers: number; events: number; commits: number }> {
   const r = await sql<{ numbers: number; events: number; commits: number }>`
     SELECT (SELECT count(*) FROM numbers WHERE e164 LIKE '+442033%')::int AS numbers,
-           (SELECT count(*) FROM audit_events WHERE action = 'number.import'
-              AND object_id LIKE '+442033%')::int AS events,
+           (SELECT count(*) FROM import_numbers l JOIN audit_events a
+              ON a.id = l.event_id AND a.action = 'import.commit'
+              WHERE l.e164 LIKE '+442033%')::int AS events,
            (SELECT count(*) FROM import_commits)::int AS commits`.execute(db);
   return r.rows[0]!;
 }
@@ -103,7 +104,7 @@ it(`R-50 SIGKILL at random points leaves none or all rows; the rerun imports exa
     const killed = child.kill('SIGKILL');
     const code = await exited;
     const after = await imported();
-    // None or all, and the per-number audit events and the marker with them.
+    // None or all, and each number's link to the import's audit event and the marker with them.
     expect([0, ROWS]).toContain(after.numbers);
     expect(after.events - eventsBefore).toBe(after.numbers);
     expect(after.commits).toBe(after.numbers === ROWS ? 1 : 0);

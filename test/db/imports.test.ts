@@ -190,8 +190,40 @@ describe('validate phase', () => {
   });
 });
 
+describe('references the database does not know', () => {
+  it('a file whose every site, range and customer is unknown refuses each row with the reason', async () => {
+    const res = await post(
+      'number,site,range,customer\n+442030400091,Nowhere,,\n+442030400092,,no-such,\n+442030400093,,,nobody\n',
+    );
+    expect(res.json<Report>().invalidRows.map((r) => [r.line, r.code])).toEqual([
+      [2, 'UNKNOWN_SITE'],
+      [3, 'UNKNOWN_RANGE'],
+      [4, 'UNKNOWN_CUSTOMER'],
+    ]);
+    const commit = await post(
+      'number,site,range,customer\n+442030400091,Nowhere,,\n+442030400092,,no-such,\n+442030400093,,,nobody\n',
+      '?phase=commit',
+    );
+    expect(commit.json()).toMatchObject({ valid: 0, invalid: 3, imported: 0 });
+  });
+
+  it('a duplicate inside the file names the line the number first appears on', async () => {
+    const res = await post('number\n+442030400094\n4.4E+11\n+442030400094\n+442030400094\n');
+    expect(res.json<Report>().invalidRows).toEqual([
+      expect.objectContaining({ line: 3, code: 'SCIENTIFIC_NOTATION' }),
+      {
+        line: 4,
+        number: '+442030400094',
+        code: 'DUPLICATE_IN_FILE',
+        message: '+442030400094 also appears on line 2',
+      },
+      expect.objectContaining({ line: 5, code: 'DUPLICATE_IN_FILE' }),
+    ]);
+  });
+});
+
 describe('commit phase', () => {
-  it('applies all valid rows in one transaction with their fields, one audit event per number and one for the import', async () => {
+  it('applies all valid rows in one transaction with their fields, one import.commit audit event linked to each number', async () => {
     const res = await post(mixed, '?phase=commit', { 'x-ticket-id': 'IMP-1' });
     expect(res.statusCode).toBe(200);
     const r = res.json<Report>();
@@ -240,10 +272,26 @@ describe('commit phase', () => {
       .where('ticket_id', '=', 'IMP-1')
       .orderBy('id')
       .execute();
-    expect(events.filter((e) => e.action === 'number.import')).toHaveLength(7);
-    const importEvent = events.find((e) => e.action === 'import.commit');
+    // One audit event for the import, none per number: each number links to it (0011).
+    expect(events.map((e) => e.action)).toEqual(['import.commit']);
+    const importEvent = events[0]!;
     expect(importEvent).toMatchObject({ object_type: 'job', object_id: r.jobId, source: 'import' });
-    expect(importEvent!.changes).toMatchObject({ rows: 22, imported: 7, invalid: 15 });
+    expect(importEvent.changes).toMatchObject({ rows: 22, imported: 7, invalid: 15 });
+    const links = await t.db
+      .selectFrom('import_numbers')
+      .selectAll()
+      .where('event_id', '=', importEvent.id)
+      .orderBy('e164')
+      .execute();
+    expect(links.map((l) => [l.e164, l.customer_id])).toEqual(
+      rows.map((n) => [n.e164, n.customer_id]),
+    );
+    const holders = await t.db
+      .selectFrom('import_event_customers')
+      .selectAll()
+      .where('event_id', '=', importEvent.id)
+      .execute();
+    expect(holders.map((h) => h.customer_id)).toEqual([acme.id]);
     const job = (await t.admin('GET', `/api/v1/jobs/${r.jobId}`)).json();
     expect(job).toMatchObject({
       kind: 'import',
@@ -282,6 +330,12 @@ describe('commit phase', () => {
     const res = await post('number\n+442030700001\n+442030700002\n', '?phase=commit&dryRun=true');
     expect(res.json()).toMatchObject({ valid: 2, imported: 0, committed: false, dryRun: true });
     expect(await count()).toBe(before);
+    const links = await t.db
+      .selectFrom('import_numbers')
+      .select('e164')
+      .where('e164', 'in', ['+442030700001', '+442030700002'])
+      .execute();
+    expect(links).toEqual([]);
     // …and the real commit afterwards still runs (a dry run leaves no R-50 marker).
     const real = await post('number\n+442030700001\n+442030700002\n', '?phase=commit');
     expect(real.json()).toMatchObject({ imported: 2, committed: true });
@@ -296,6 +350,133 @@ describe('commit phase', () => {
     expect((await t.admin('GET', `/api/v1/jobs/${r.jobId}`)).json()).toMatchObject({
       status: 'failed',
     });
+  });
+});
+
+const other = await t.customer({ accountName: 'other-co' });
+const acmeToken = await t.token(['read'], `customer:${acme.id}`);
+const otherToken = await t.token(['read'], `customer:${other.id}`);
+
+describe('audit of an import: one import.commit event, shown for each of its numbers', () => {
+  interface Event {
+    id: string;
+    action: string;
+    object: { type: string; id: string };
+    customerId: string | null;
+    changes: Record<string, unknown>;
+  }
+  const items = (res: { json: <T>() => T }) => res.json<{ items: Event[] }>().items;
+  let jobId = '';
+  let otherJobId = '';
+
+  it('history of an imported number shows the import event with its job id and what it did to the number', async () => {
+    const first = await t.db
+      .selectFrom('audit_events')
+      .select('object_id')
+      .where('ticket_id', '=', 'IMP-1')
+      .where('action', '=', 'import.commit')
+      .executeTakeFirstOrThrow();
+    jobId = first.object_id;
+    const o = await post(`number,customer\n+442030910001,other-co\n`, '?phase=commit');
+    otherJobId = o.json<Report>().jobId;
+    expect(o.json()).toMatchObject({ imported: 1 });
+
+    const reserved = items(await t.admin('GET', '/api/v1/numbers/%2B442030400002/history'));
+    expect(reserved).toHaveLength(1);
+    expect(reserved[0]).toMatchObject({
+      action: 'import.commit',
+      object: { type: 'job', id: jobId },
+      customerId: acme.id,
+      changes: {
+        jobId,
+        rows: 22,
+        imported: 7,
+        status: [null, 'reserved'],
+        holder: [null, { type: 'customer', customerId: acme.id }],
+      },
+    });
+    const available = items(await t.admin('GET', '/api/v1/numbers/%2B442030400001/history'));
+    expect(available.map((e) => [e.action, e.object.id, e.customerId])).toEqual([
+      ['import.commit', jobId, null],
+    ]);
+    expect(available[0]!.changes).toMatchObject({ jobId, status: [null, 'available'] });
+    expect(available[0]!.changes).not.toHaveProperty('holder');
+    // A later change to the number comes first, the import after it.
+    const alloc = await t.admin('POST', '/api/v1/numbers/%2B442030400001/allocate', {
+      holder: { type: 'customer', customerId: acme.id },
+    });
+    expect(alloc.statusCode).toBe(200);
+    const later = items(await t.admin('GET', '/api/v1/numbers/%2B442030400001/history'));
+    expect(later.map((e) => e.action)).toEqual(['number.allocate', 'import.commit']);
+  });
+
+  it('R-1 a customer-scoped caller sees the import in the history of its own numbers only, without the file details', async () => {
+    const mine = items(await t.call(acmeToken, 'GET', '/api/v1/numbers/%2B442030400002/history'));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ action: 'import.commit', customerId: acme.id });
+    expect(mine[0]!.changes).toEqual({
+      jobId,
+      status: [null, 'reserved'],
+      holder: [null, { type: 'customer', customerId: acme.id }],
+    });
+    // Imported as available, reserved for acme later: the import was not acme's.
+    const later = items(await t.call(acmeToken, 'GET', '/api/v1/numbers/%2B442030400001/history'));
+    expect(later.map((e) => e.action)).toEqual(['number.allocate']);
+    const notMine = await t.call(otherToken, 'GET', '/api/v1/numbers/%2B442030400002/history');
+    expect(notMine.statusCode).toBe(404);
+    const theirs = items(
+      await t.call(otherToken, 'GET', '/api/v1/numbers/%2B442030910001/history'),
+    );
+    expect(theirs.map((e) => [e.action, e.object.id])).toEqual([['import.commit', otherJobId]]);
+  });
+
+  it('GET /audit-events finds the import by number and by customer; a customer token sees only its own imports', async () => {
+    const byNumber = items(
+      await t.admin('GET', '/api/v1/audit-events?objectType=number&objectId=%2B442030400002'),
+    );
+    expect(byNumber.map((e) => [e.action, e.object.id])).toEqual([['import.commit', jobId]]);
+    expect(byNumber[0]!.changes).toMatchObject({ status: [null, 'reserved'], rows: 22 });
+    const byCustomer = items(
+      await t.admin('GET', `/api/v1/audit-events?customerId=${acme.id}&action=import.commit`),
+    );
+    expect(byCustomer.map((e) => e.object.id)).toEqual([jobId]);
+    const byOther = items(
+      await t.admin('GET', `/api/v1/audit-events?customerId=${other.id}&action=import.commit`),
+    );
+    expect(byOther.map((e) => e.object.id)).toEqual([otherJobId]);
+    const byJob = items(
+      await t.admin('GET', `/api/v1/audit-events?objectType=job&objectId=${jobId}`),
+    );
+    expect(byJob.map((e) => e.action)).toEqual(['import.commit']);
+    const notImported = items(
+      await t.admin('GET', '/api/v1/audit-events?objectType=number&objectId=%2B442030600000'),
+    );
+    expect(notImported.map((e) => e.action)).not.toContain('import.commit');
+
+    const acmeSees = items(
+      await t.call(acmeToken, 'GET', '/api/v1/audit-events?action=import.commit'),
+    );
+    expect(acmeSees.map((e) => e.object.id)).toEqual([jobId]);
+    expect(acmeSees[0]).toMatchObject({ customerId: acme.id, changes: { jobId } });
+    expect(acmeSees[0]!.changes).not.toHaveProperty('fileName');
+    expect(acmeSees[0]!.changes).not.toHaveProperty('rows');
+    const otherSees = items(
+      await t.call(otherToken, 'GET', '/api/v1/audit-events?action=import.commit'),
+    );
+    expect(otherSees.map((e) => [e.action, e.object.id])).toEqual([['import.commit', otherJobId]]);
+    // Another customer's number or import: nothing.
+    const probe = items(
+      await t.call(
+        otherToken,
+        'GET',
+        '/api/v1/audit-events?objectType=number&objectId=%2B442030400002',
+      ),
+    );
+    expect(probe).toEqual([]);
+    const probeJob = items(
+      await t.call(otherToken, 'GET', `/api/v1/audit-events?objectType=job&objectId=${jobId}`),
+    );
+    expect(probeJob).toEqual([]);
   });
 });
 

@@ -240,11 +240,12 @@ it('two instances, two workers, one SIGKILLed mid-job: no job lost, no effect do
     SELECT count(DISTINCT object_id)::int AS numbers, count(*)::int AS events FROM audit_events
     WHERE action = 'number.allocate' AND object_id LIKE '+441134%'`.execute(db);
   expect(events.rows[0]).toEqual({ numbers: JOBS * PER_JOB, events: JOBS * PER_JOB });
-  // Each imported row exists once, with exactly one import event (R-50).
+  // Each imported row exists once, linked to exactly one import event (R-50).
   const imp = await sql<{ numbers: number; events: number }>`
     SELECT (SELECT count(*) FROM numbers WHERE e164 LIKE '+442031%')::int AS numbers,
-           (SELECT count(*) FROM audit_events WHERE action = 'number.import'
-              AND object_id LIKE '+442031%')::int AS events`.execute(db);
+           (SELECT count(*) FROM import_numbers l JOIN audit_events a
+              ON a.id = l.event_id AND a.action = 'import.commit'
+              WHERE l.e164 LIKE '+442031%')::int AS events`.execute(db);
   expect(imp.rows[0]).toEqual({ numbers: IMPORTS * IMPORT_ROWS, events: IMPORTS * IMPORT_ROWS });
 }, 120_000);
 

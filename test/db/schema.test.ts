@@ -147,6 +147,59 @@ describe('numbers table constraints (invariants are not only in code)', () => {
         }),
       ).toBe('accepted');
     });
+    it('checks every row of a multi-row statement: one shared key set (no hashing since 0013) and mixed ones', async () => {
+      const a = await customer('ref-m');
+      const insertMany = (rows: [string, string | null][]) =>
+        sql`INSERT INTO numbers (e164, country, kind, source, status, holder_type, customer_id)
+          SELECT r.e164, 'GB', 'fixedLine', 'api',
+                 CASE WHEN r.c IS NULL THEN 'available' ELSE 'reserved' END,
+                 CASE WHEN r.c IS NULL THEN NULL ELSE 'customer' END, r.c::uuid
+          FROM jsonb_to_recordset(${JSON.stringify(rows.map(([e164, c]) => ({ e164, c })))}::jsonb)
+            AS r(e164 text, c text)`
+          .execute(db)
+          .then(
+            () => 'accepted',
+            (err: Error & { constraint?: string }) => err.constraint ?? err.message,
+          );
+      // Every row the same missing customer; every row the same real one.
+      expect(
+        await insertMany([
+          ['+442079460240', missing],
+          ['+442079460241', missing],
+        ]),
+      ).toBe('numbers_references');
+      expect(
+        await insertMany([
+          ['+442079460242', a],
+          ['+442079460243', a],
+        ]),
+      ).toBe('accepted');
+      // Mixed: the first row fine, a later one missing (the hashed path), in either order.
+      expect(
+        await insertMany([
+          ['+442079460244', a],
+          ['+442079460245', null],
+          ['+442079460246', missing],
+        ]),
+      ).toBe('numbers_references');
+      expect(
+        await insertMany([
+          ['+442079460247', missing],
+          ['+442079460248', a],
+        ]),
+      ).toBe('numbers_references');
+      expect(
+        await insertMany([
+          ['+442079460249', null],
+          ['+442079460250', a],
+        ]),
+      ).toBe('accepted');
+      // A multi-row update that moves one of its rows to a missing customer.
+      await expect(
+        sql`UPDATE numbers SET customer_id = CASE WHEN e164 = '+442079460243' THEN ${missing}::uuid
+              ELSE customer_id END WHERE e164 IN ('+442079460242', '+442079460243')`.execute(db),
+      ).rejects.toMatchObject({ constraint: 'numbers_references' });
+    });
     it('refuses an update that points a number at a missing customer', async () => {
       const a = await customer('ref-c');
       expect(await violation({ e164: '+442079460036', ...held(a) })).toBe('accepted');
@@ -214,6 +267,13 @@ describe('numbers table constraints (invariants are not only in code)', () => {
       '+1/',
       '+:',
       '+/1',
+      // since 0013 the checks work on bytes: signs, multibyte and control characters anywhere
+      '+1+2',
+      '+12é',
+      '+é12',
+      '+1 ',
+      '+10000000000000٣',
+      '+1\t',
     ];
     let i = 0;
     for (const n of numbers) {
@@ -226,6 +286,29 @@ describe('numbers table constraints (invariants are not only in code)', () => {
       const got = await violation({ e164: `+4420794600${50 + i++}`, country: c });
       expect([c, got]).toEqual([c, country.test(c) ? 'accepted' : 'numbers_country_check']);
     }
+  });
+  it('the capabilities check (cardinality shortcut since 0013) accepts only known capabilities', async () => {
+    const cases: [string[] | null, string][] = [
+      [[], 'accepted'],
+      [['mobile'], 'accepted'],
+      [['inboundCalling', 'outboundCalling', 'inboundSms', 'outboundSms', 'mobile'], 'accepted'],
+      [['fax'], 'numbers_capabilities_check'],
+      [['mobile', 'fax'], 'numbers_capabilities_check'],
+      [[''], 'numbers_capabilities_check'],
+    ];
+    let i = 0;
+    for (const [caps, want] of cases) {
+      const got = await violation({ e164: `+4420794601${10 + i++}`, capabilities: caps });
+      expect([caps, got]).toEqual([caps, want]);
+    }
+    const nullElement = await sql`INSERT INTO numbers (e164, country, kind, source, capabilities)
+      VALUES ('+442079460199', 'GB', 'fixedLine', 'api', ARRAY[NULL]::text[])`
+      .execute(db)
+      .then(
+        () => 'accepted',
+        (err: { constraint?: string }) => err.constraint,
+      );
+    expect(nullElement).toBe('numbers_capabilities_check');
   });
   it('SPEC §11: audit events cannot be changed or deleted', async () => {
     await db

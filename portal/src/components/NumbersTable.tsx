@@ -23,9 +23,18 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { createColumnHelper, tableFeatures, useTable } from '@tanstack/react-table';
 import {
+  createColumnHelper,
+  FlexRender,
+  tableFeatures,
+  useTable,
+  type Row,
+} from '@tanstack/react-table';
+import {
+  memo,
+  useCallback,
   useEffect,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -33,7 +42,7 @@ import {
   type MouseEvent,
   type ReactNode,
 } from 'react';
-import { api, ok, type BulkBody, type NumberDto, type NumberQuery } from '../api/client';
+import { type BulkBody, type NumberDto, type NumberQuery } from '../api/client';
 import {
   actionApplies,
   actionInfo,
@@ -54,6 +63,7 @@ import { navigate, useSearchParams } from '../router';
 import { ActionDialog, type DialogAction } from './ActionDialog';
 import { ErrorAlert } from './common';
 import { DotsIcon, LockIcon, PendingIcon } from './icons';
+import { numbersPageQuery, numbersTotalQuery, queryFromParams } from './numbersQuery';
 
 export type TableVariant = 'inventory' | 'site' | 'customer';
 
@@ -113,26 +123,6 @@ const syncTabs = [
   })),
 ];
 
-/** The list query the URL describes (plus the page's fixed filters). */
-function queryFromParams(sp: URLSearchParams, fixed: Partial<NumberQuery>): NumberQuery {
-  const q: NumberQuery = {};
-  const status = sp.get('status');
-  if (status && status !== 'all') q.status = status;
-  const holder = sp.get('holder');
-  if (holder === 'operator' || holder === 'customer' || holder === 'none') q.holder = holder;
-  const syncState = sp.get('syncState');
-  if (syncState && syncState !== 'all') q.syncState = syncState;
-  for (const k of ['customerId', 'siteId', 'rangeId', 'country', 'kind', 'usage', 'q'] as const) {
-    const v = sp.get(k);
-    if (v) (q as Record<string, string>)[k] = v;
-  }
-  if (sp.get('main') === 'true') q.main = true;
-  if (sp.get('locked') === 'true') q.locked = true;
-  if (sp.get('sort') === '-e164') q.sort = '-e164';
-  q.limit = Number(sp.get('limit') ?? '') || 100;
-  return { ...q, ...fixed };
-}
-
 /*
  * Row cells are plain elements styled by portal.css, not Mantine components:
  * a page holds up to 250 rows and every cell renders on each selection change,
@@ -174,6 +164,85 @@ function RowStatus({ status }: { status: NumberDto['status'] }) {
   );
 }
 
+/*
+ * Body rows are plain <tr>/<td> with Mantine's table classes rather than
+ * Table.Tr/Table.Td: 1,100 Mantine boxes (style props, class resolution) were
+ * most of the first page's render (issue #6 profile). A row is memoised: it
+ * renders again only when its number, the columns (names arrived, selection
+ * changed) or its own selection change, not when the total arrives.
+ */
+const rowClass = `${Table.classes.tr ?? ''} mantine-Table-tr`;
+const cellClass = `${Table.classes.td ?? ''} mantine-Table-td`;
+
+interface RowHandlers {
+  onContextMenu: (e: MouseEvent<HTMLTableRowElement>, row: NumberDto) => void;
+  onKeyDown: (e: KeyboardEvent<HTMLTableRowElement>, row: NumberDto) => void;
+}
+
+const NumberRow = memo(
+  function NumberRow({
+    row,
+    selected,
+    handlers,
+  }: {
+    row: Row<typeof features, NumberDto>;
+    /** The columns the row was built with: a new set renders the row again. */
+    columns: unknown;
+    selected: boolean;
+    handlers: RowHandlers;
+  }) {
+    const n = row.original;
+    return (
+      <tr
+        className={rowClass}
+        data-with-row-border
+        data-hover
+        tabIndex={0}
+        data-number={n.e164}
+        data-selected={selected || undefined}
+        onContextMenu={(e) => handlers.onContextMenu(e, n)}
+        onKeyDown={(e) => handlers.onKeyDown(e, n)}
+      >
+        {row.getAllCells().map((cell) => (
+          <td key={cell.id} className={cellClass}>
+            <FlexRender cell={cell} />
+          </td>
+        ))}
+      </tr>
+    );
+  },
+  (a, b) =>
+    a.row.original === b.row.original &&
+    a.columns === b.columns &&
+    a.selected === b.selected &&
+    a.handlers === b.handlers,
+);
+
+/**
+ * True from the first frame painted after `ready` (issue #6): the total and the
+ * range names (both counts over up to millions of rows) are asked for only then,
+ * so neither their database work nor their re-render sits between the first
+ * page's answer and its rows on screen. A hidden tab paints no frames: the
+ * timer asks anyway after a second.
+ */
+function usePaintedAfter(ready: boolean): boolean {
+  const [painted, setPainted] = useState(false);
+  useEffect(() => {
+    if (!ready || painted) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setPainted(true), 0);
+    });
+    const fallback = setTimeout(() => setPainted(true), 1000);
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+      clearTimeout(fallback);
+    };
+  }, [ready, painted]);
+  return painted;
+}
+
 interface MenuState {
   x: number;
   y: number;
@@ -205,27 +274,17 @@ export function NumbersTable({
   const cursor = stack[stack.length - 1];
 
   const page = useQuery({
-    queryKey: ['numbers', query, cursor],
-    queryFn: () => ok(api.GET('/api/v1/numbers', { params: { query: { ...query, cursor } } })),
+    ...numbersPageQuery(query, cursor),
     placeholderData: keepPreviousData,
   });
-  const total = useQuery({
-    queryKey: ['numbers', 'count', query],
-    queryFn: async () =>
-      (
-        await ok(
-          api.GET('/api/v1/numbers', { params: { query: { ...query, limit: 1, total: true } } }),
-        )
-      ).total ?? null,
-    staleTime: 30_000,
-    // Counting millions of rows must not compete with the first page: ask after it arrived.
-    enabled: page.isSuccess,
-  });
+  // Counting millions of rows must not compete with the first page: ask after it is on screen.
+  const firstPageShown = usePaintedAfter(page.isSuccess);
+  const total = useQuery({ ...numbersTotalQuery(query), enabled: firstPageShown });
 
   const customers = useCustomers();
   const sites = useSites();
   // Range names come with utilisation counts (costly at scale): also after the first page.
-  const ranges = useRanges(session.isOperator && page.isSuccess);
+  const ranges = useRanges(session.isOperator && firstPageShown);
   const customerMap = useMemo(() => byId(customers.data), [customers.data]);
   const siteMap = useMemo(() => byId(sites.data), [sites.data]);
   const rangeMap = useMemo(() => byId(ranges.data), [ranges.data]);
@@ -474,6 +533,24 @@ export function NumbersTable({
       navigate(numberHref(row.e164));
     }
   };
+
+  // Stable for the memoised rows; always calls the current handlers.
+  const current = useRef<RowHandlers>({ onContextMenu: onRowContextMenu, onKeyDown: onRowKeyDown });
+  useLayoutEffect(() => {
+    current.current = { onContextMenu: onRowContextMenu, onKeyDown: onRowKeyDown };
+  });
+  const onContextMenuStable = useCallback<RowHandlers['onContextMenu']>(
+    (e, row) => current.current.onContextMenu(e, row),
+    [],
+  );
+  const onKeyDownStable = useCallback<RowHandlers['onKeyDown']>(
+    (e, row) => current.current.onKeyDown(e, row),
+    [],
+  );
+  const rowHandlers = useMemo<RowHandlers>(
+    () => ({ onContextMenu: onContextMenuStable, onKeyDown: onKeyDownStable }),
+    [onContextMenuStable, onKeyDownStable],
+  );
 
   // Drop the selection when the filter changes: acting on invisible numbers surprises people.
   const lastKey = useRef(key);
@@ -730,20 +807,13 @@ export function NumbersTable({
           </Table.Thead>
           <Table.Tbody>
             {table.getRowModel().rows.map((row) => (
-              <Table.Tr
+              <NumberRow
                 key={row.id}
-                tabIndex={0}
-                data-number={row.original.e164}
-                data-selected={selected.has(row.original.e164) || undefined}
-                onContextMenu={(e) => onRowContextMenu(e, row.original)}
-                onKeyDown={(e) => onRowKeyDown(e, row.original)}
-              >
-                {row.getAllCells().map((cell) => (
-                  <Table.Td key={cell.id}>
-                    <table.FlexRender cell={cell} />
-                  </Table.Td>
-                ))}
-              </Table.Tr>
+                row={row}
+                columns={columns}
+                selected={selected.has(row.original.e164)}
+                handlers={rowHandlers}
+              />
             ))}
             {!page.isPending && rows.length === 0 ? (
               <Table.Tr>
