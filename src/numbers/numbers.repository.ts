@@ -3,6 +3,7 @@
  * transaction; bulk writes are one statement for any number of rows.
  */
 import { CompiledQuery, sql, type Selectable, type Transaction } from 'kysely';
+import type { QueryResultRow } from 'pg';
 import { poolOf, type Db } from '../db/pool.js';
 import type { DB, NumbersTable } from '../db/schema.js';
 import type { Actor } from '../actor.js';
@@ -174,6 +175,27 @@ function allocateStatement(f: PoolFilter, customer: boolean): { name: string; te
 }
 
 /**
+ * Run an allocation statement: `values` are its fixed parameters, the pool
+ * filter's parameters follow in the order its text numbers them. A named
+ * prepared statement on the Db's pool when it has one; through Kysely otherwise.
+ */
+async function runPoolStatement<Row extends QueryResultRow>(
+  db: Db,
+  st: { name: string; text: string },
+  values: unknown[],
+  f: Omit<PoolFilter, 'count' | 'now'>,
+): Promise<Row[]> {
+  if (f.siteId) values.push(f.siteId);
+  if (f.rangeId) values.push(f.rangeId);
+  if (f.country) values.push(f.country);
+  if (f.kinds?.length) values.push([...f.kinds]);
+  const pool = poolOf(db);
+  if (!pool) return (await db.executeQuery<Row>(CompiledQuery.raw(st.text, values))).rows;
+  const query = st.name ? { name: st.name, text: st.text, values } : { text: st.text, values };
+  return (await pool.query<Row>(query)).rows;
+}
+
+/**
  * A POST /numbers/allocate of more numbers than the group commit takes
  * (allocation-batcher.ts MAX_BATCHED_COUNT; smaller ones share
  * `allocateBatchInOneStatement`) in ONE statement (one round trip, its own
@@ -214,19 +236,8 @@ export async function allocateInOneStatement(
     actor.ticketId,
     actor.requestId,
   ];
-  if (f.siteId) values.push(f.siteId);
-  if (f.rangeId) values.push(f.rangeId);
-  if (f.country) values.push(f.country);
-  if (f.kinds?.length) values.push([...f.kinds]);
   type Row = NumberRow & { before_cooling_off_until: Date | null };
-  const pool = poolOf(db);
-  const rows = pool
-    ? (
-        await pool.query<Row>(
-          st.name ? { name: st.name, text: st.text, values } : { text: st.text, values },
-        )
-      ).rows
-    : (await db.executeQuery<Row>(CompiledQuery.raw(st.text, values))).rows;
+  const rows = await runPoolStatement<Row>(db, st, values, f);
   if (rows.length === 0) return null;
   return rows.map(({ before_cooling_off_until: _, ...row }) => row);
 }
@@ -374,19 +385,8 @@ export async function allocateBatchInOneStatement(
     col((r) => r.actor.ticketId),
     col((r) => r.actor.requestId),
   ];
-  if (f.siteId) values.push(f.siteId);
-  if (f.rangeId) values.push(f.rangeId);
-  if (f.country) values.push(f.country);
-  if (f.kinds?.length) values.push([...f.kinds]);
   type Row = NumberRow & { batch_idx: number | string };
-  const pool = poolOf(db);
-  const rows = pool
-    ? (
-        await pool.query<Row>(
-          st.name ? { name: st.name, text: st.text, values } : { text: st.text, values },
-        )
-      ).rows
-    : (await db.executeQuery<Row>(CompiledQuery.raw(st.text, values))).rows;
+  const rows = await runPoolStatement<Row>(db, st, values, f);
   const out: (NumberRow[] | null)[] = requests.map(() => null);
   for (const { batch_idx, ...row } of rows) (out[Number(batch_idx) - 1] ??= []).push(row);
   return out;

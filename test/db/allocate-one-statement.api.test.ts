@@ -1,7 +1,9 @@
 /**
  * POST /numbers/allocate takes its common case in one SQL statement (pick,
- * R-12 check, update, audit: numbers.repository allocateInOneStatement) and
- * falls back to the general path for everything else. These tests pin that
+ * R-12 check, update, audit): numbers.repository allocateInOneStatement for
+ * more than 50 numbers, the group commit's allocateBatchInOneStatement for up
+ * to 50 (test/db/allocate-batch.api.test.ts), and falls back to the general
+ * path for everything else. These tests pin that
  * both paths leave the same state and the same audit events, and that every
  * rule (R-10..R-13, R-21) still answers as before.
  */
