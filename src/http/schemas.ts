@@ -1,5 +1,6 @@
 /** TypeBox schemas shared by many routes. Objects are strict: no mass assignment. */
 import { Type, type TSchema } from '@sinclair/typebox';
+import { AppError } from './errors.js';
 
 export const Uuid = Type.String({ format: 'uuid' });
 export const E164 = Type.String({ pattern: '^\\+[1-9][0-9]{0,14}$', examples: ['+442079460000'] });
@@ -60,3 +61,18 @@ export const StringEnum = <T extends string>(
 export const emptyBodyIsObject = async (req: { body: unknown }) => {
   if (req.body === undefined || req.body === null) req.body = {};
 };
+
+/** The `{e164}` path parameter of the number routes. */
+export const E164Param = Type.Object({
+  e164: Type.String({
+    description: 'E.164 number, `+` optional (URL-encode it as %2B)',
+    maxLength: 20,
+  }),
+});
+
+/** Accept `+4420…`, `%2B4420…` (decoded by the router) or bare digits. */
+export function e164Param(raw: string): string {
+  const v = raw.startsWith('+') ? raw : `+${raw.trim()}`;
+  if (!/^\+[1-9][0-9]{0,14}$/.test(v)) throw new AppError('NOT_FOUND', `number ${raw} not found`);
+  return v;
+}

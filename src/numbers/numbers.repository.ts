@@ -92,6 +92,28 @@ export function pickAvailable(trx: Transaction<DB>, f: PoolFilter): Promise<Numb
   return q.orderBy('e164').limit(f.count).forUpdate().skipLocked().execute();
 }
 
+/**
+ * The pool filter's optional conditions as SQL, numbered from $11 (after the
+ * statements' ten fixed parameters; `runPoolStatement` appends their values in
+ * this order), and the filter's shape for the statement caches.
+ */
+function poolFilterSql(f: Omit<PoolFilter, 'count' | 'now'>): { shape: string; filters: string } {
+  const optional: [boolean, string][] = [
+    [!!f.siteId, 'site_id = $?::uuid'],
+    [!!f.rangeId, 'range_id = $?::uuid'],
+    [!!f.country, 'country = $?::text'],
+    [!!f.kinds?.length, 'kind = ANY($?::text[])'],
+  ];
+  let n = 10;
+  return {
+    shape: optional.map(([on]) => (on ? '1' : '0')).join(''),
+    filters: optional
+      .filter(([on]) => on)
+      .map(([, cond]) => `AND ${cond.replace('$?', `$${++n}`)}`)
+      .join(' '),
+  };
+}
+
 /** Statement text per filter shape and small count, built once (the hot path skips query building). */
 const NAMED_MAX_COUNT = 10;
 const allocateStatements = new Map<string, { name: string; text: string }>();
@@ -102,24 +124,13 @@ const allocateStatements = new Map<string, { name: string; text: string }>();
  * fixed, the optional filters follow in order.
  */
 function allocateStatement(f: PoolFilter, customer: boolean): { name: string; text: string } {
-  const optional: [boolean, string][] = [
-    [!!f.siteId, 'site_id = $?::uuid'],
-    [!!f.rangeId, 'range_id = $?::uuid'],
-    [!!f.country, 'country = $?::text'],
-    [!!f.kinds?.length, 'kind = ANY($?::text[])'],
-  ];
   // The LIMIT is written into the text: with LIMIT $1 PostgreSQL never trusts a
   // generic plan and re-plans every call. Small counts get a named statement each.
   if (!Number.isSafeInteger(f.count) || f.count < 1) throw new RangeError(`count ${f.count}`);
-  const key =
-    optional.map(([on]) => (on ? '1' : '0')).join('') + (customer ? 'c' : 'o') + String(f.count);
+  const { shape, filters } = poolFilterSql(f);
+  const key = shape + (customer ? 'c' : 'o') + String(f.count);
   let st = allocateStatements.get(key);
   if (st) return st;
-  let n = 10;
-  const filters = optional
-    .filter(([on]) => on)
-    .map(([, cond]) => `AND ${cond.replace('$?', `$${++n}`)}`)
-    .join(' ');
   const holderActive = customer
     ? `EXISTS (SELECT 1 FROM customers c WHERE c.id = $4::uuid AND c.status = 'active')`
     : 'true';
@@ -260,21 +271,11 @@ const BATCH_NAMED_MAX_TOTAL = 64;
  * optional filters follow in order, as in `allocateStatement`.
  */
 function allocateBatchStatement(f: Omit<PoolFilter, 'count'>, total: number) {
-  const optional: [boolean, string][] = [
-    [!!f.siteId, 'site_id = $?::uuid'],
-    [!!f.rangeId, 'range_id = $?::uuid'],
-    [!!f.country, 'country = $?::text'],
-    [!!f.kinds?.length, 'kind = ANY($?::text[])'],
-  ];
   if (!Number.isSafeInteger(total) || total < 1) throw new RangeError(`total ${total}`);
-  const key = optional.map(([on]) => (on ? '1' : '0')).join('') + String(total);
+  const { shape, filters } = poolFilterSql(f);
+  const key = shape + String(total);
   let st = batchStatements.get(key);
   if (st) return st;
-  let n = 10;
-  const filters = optional
-    .filter(([on]) => on)
-    .map(([, cond]) => `AND ${cond.replace('$?', `$${++n}`)}`)
-    .join(' ');
   // req: the requests in arrival order (idx from 1). ok: those whose holder is
   // active (R-12), each with the offset of its first number among the picked.
   // served: requests all of whose numbers were picked and are plain (no main

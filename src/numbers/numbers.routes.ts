@@ -10,6 +10,8 @@ import { presentAudit, AuditEventSchema } from '../audit/audit.presenter.js';
 import { actionTypes, type Action, type ActionType } from '../domain/lifecycle.js';
 import {
   Country,
+  E164Param,
+  e164Param,
   errorResponses,
   Holder,
   IfMatchHeaders,
@@ -32,20 +34,6 @@ import { BULK_LIMIT, etagOf, type NumbersService } from './numbers.service.js';
 import { BULK_JOB_MAX_NUMBERS, BulkFilter, enqueueBulkJob } from '../jobs/bulk.job.js';
 import { JobSchema, presentJob } from '../jobs/jobs.presenter.js';
 import { toPage } from '../http/page.js';
-
-const E164Param = Type.Object({
-  e164: Type.String({
-    description: 'E.164 number, `+` optional (URL-encode it as %2B)',
-    maxLength: 20,
-  }),
-});
-
-/** Accept `+4420…`, `%2B4420…` (decoded by the router) or bare digits. */
-function e164Param(raw: string): string {
-  const v = raw.startsWith('+') ? raw : `+${raw.trim()}`;
-  if (!/^\+[1-9][0-9]{0,14}$/.test(v)) throw new AppError('NOT_FOUND', `number ${raw} not found`);
-  return v;
-}
 
 const ActionName = StringEnum(actionTypes);
 

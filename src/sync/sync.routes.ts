@@ -13,6 +13,8 @@ import { AppError } from '../http/errors.js';
 import { toPage } from '../http/page.js';
 import {
   DateTime,
+  E164Param,
+  e164Param,
   emptyBodyIsObject,
   errorResponses,
   Nullable,
@@ -68,19 +70,6 @@ function presentDifference(d: DifferenceRow): Static<typeof DifferenceSchema> {
     createdAt: d.created_at.toISOString(),
     appliedAt: d.applied_at ? d.applied_at.toISOString() : null,
   };
-}
-
-const E164Param = Type.Object({
-  e164: Type.String({
-    description: 'E.164 number, `+` optional (URL-encode it as %2B)',
-    maxLength: 20,
-  }),
-});
-
-function e164Param(raw: string): string {
-  const v = raw.startsWith('+') ? raw : `+${raw.trim()}`;
-  if (!/^\+[1-9][0-9]{0,14}$/.test(v)) throw new AppError('NOT_FOUND', `number ${raw} not found`);
-  return v;
 }
 
 const SyncBulkResultSchema = Type.Object(

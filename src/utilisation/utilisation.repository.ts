@@ -5,15 +5,10 @@
 import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db/pool.js';
 import type { DB } from '../db/schema.js';
+import type { Utilisation } from '../ranges/ranges.repository.js';
 
-export interface Counts {
-  total: number;
-  available: number;
-  coolingOff: number;
-  reserved: number;
-  active: number;
-  assigned: number;
-}
+/** A range's utilisation counts without `locked` (snapshots count states only). */
+export type Counts = Omit<Utilisation, 'locked'>;
 
 export interface HistoryRow extends Counts {
   day: string;

@@ -128,6 +128,30 @@ const syncTabs = [
  * a page holds up to 250 rows and every cell renders on each selection change,
  * so they must be cheap (bench/portal.ts: first page of 1,000,000 numbers).
  */
+/** A bulk-bar button: disabled when no selected number allows it, "(n)" when only some do. */
+function BulkButton(props: {
+  label: string;
+  color: 'indigo' | 'grape';
+  applies: number;
+  selected: number;
+  onClick: () => void;
+}) {
+  const { label, color, applies, selected, onClick } = props;
+  return (
+    <Button
+      size="compact-sm"
+      variant="light"
+      color={color}
+      c={applies === 0 ? undefined : `${color}.9`}
+      disabled={applies === 0}
+      onClick={onClick}
+    >
+      {label}
+      {applies > 0 && applies < selected ? ` (${applies})` : ''}
+    </Button>
+  );
+}
+
 function NumberCell({ n }: { n: NumberDto }) {
   return (
     <span className="number-cell">
@@ -742,44 +766,26 @@ export function NumbersTable({
               <Button size="compact-sm" variant="subtle" onClick={() => setSelected(new Map())}>
                 Clear selection
               </Button>
-              {allowed.map((a) => {
-                const n = selectedRows.filter((r) => actionApplies(a, r)).length;
-                return (
-                  <Button
-                    key={a}
-                    size="compact-sm"
-                    variant="light"
-                    color="indigo"
-                    c={n === 0 ? undefined : 'indigo.9'}
-                    disabled={n === 0}
-                    onClick={() =>
-                      setDialog({ action: a, numbers: selectedRows.map((r) => r.e164) })
-                    }
-                  >
-                    {actionInfo[a].label.replace('…', '')}
-                    {n > 0 && n < selectedRows.length ? ` (${n})` : ''}
-                  </Button>
-                );
-              })}
-              {syncAllowed.map((a) => {
-                const n = selectedRows.filter((r) => syncActionApplies(a, r)).length;
-                return (
-                  <Button
-                    key={a}
-                    size="compact-sm"
-                    variant="light"
-                    color="grape"
-                    c={n === 0 ? undefined : 'grape.9'}
-                    disabled={n === 0}
-                    onClick={() =>
-                      setDialog({ action: a, numbers: selectedRows.map((r) => r.e164) })
-                    }
-                  >
-                    {syncActionInfo[a].label}
-                    {n > 0 && n < selectedRows.length ? ` (${n})` : ''}
-                  </Button>
-                );
-              })}
+              {allowed.map((a) => (
+                <BulkButton
+                  key={a}
+                  label={actionInfo[a].label.replace('…', '')}
+                  color="indigo"
+                  applies={selectedRows.filter((r) => actionApplies(a, r)).length}
+                  selected={selectedRows.length}
+                  onClick={() => setDialog({ action: a, numbers: selectedRows.map((r) => r.e164) })}
+                />
+              ))}
+              {syncAllowed.map((a) => (
+                <BulkButton
+                  key={a}
+                  label={syncActionInfo[a].label}
+                  color="grape"
+                  applies={selectedRows.filter((r) => syncActionApplies(a, r)).length}
+                  selected={selectedRows.length}
+                  onClick={() => setDialog({ action: a, numbers: selectedRows.map((r) => r.e164) })}
+                />
+              ))}
             </Group>
           )}
         </Paper>
